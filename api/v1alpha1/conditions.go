@@ -1,0 +1,56 @@
+package v1alpha1
+
+// Condition types on an AlluxioRuntime. They are Fluid's names.
+const (
+	// MasterReadyCondition is True when the master pod is ready.
+	MasterReadyCondition = "MasterReady"
+	// WorkersReadyCondition is True when every wanted worker is ready.
+	WorkersReadyCondition = "WorkersReady"
+	// WorkersScaledInCondition tells the story of the current or last
+	// scale-in. While one runs it is False and its reason is the phase
+	// (Pending, Decommissioning, Draining, TimedOut, Failed) or the
+	// problem it waits on; when done it is True with reason Scaled.
+	WorkersScaledInCondition = "WorkersScaledIn"
+)
+
+// Reasons of MasterReady and WorkersReady.
+const (
+	// ReadyReason: the component is fully ready.
+	ReadyReason = "Ready"
+	// PartialReadyReason: some but not all workers are ready.
+	PartialReadyReason = "PartialReady"
+	// NotReadyReason: nothing is ready yet.
+	NotReadyReason = "NotReady"
+)
+
+// Reasons of WorkersScaledIn besides the scale-in phases (whose reason is
+// the phase's name, see pkg/drainfsm). The same word is used in the
+// condition, the event and the log line.
+const (
+	// ScalingInReason: a scale-in runs; the message counts victims per
+	// phase.
+	ScalingInReason = "ScalingIn"
+	// ScaledReason: the last scale-in finished.
+	ScaledReason = "Scaled"
+	// CancelledReason: the last scale-in was called off by a scale-out.
+	CancelledReason = "Cancelled"
+	// DecommissionUnsupportedReason: this Alluxio cannot decommission
+	// workers (open-source 2.9.x and older). Upgrade to Alluxio 2.10+, or
+	// turn the GracefulScaleIn gate off for Fluid's plain scale-in.
+	DecommissionUnsupportedReason = "DecommissionUnsupported"
+	// DecommissionFailedReason: the master refused or failed a
+	// decommission; it is retried.
+	DecommissionFailedReason = "DecommissionFailed"
+	// AlluxioUnreachableReason: the master could not be asked; the
+	// scale-in waits, and no worker leaves meanwhile.
+	AlluxioUnreachableReason = "AlluxioUnreachable"
+	// ForcedReason: a worker left before it was drained, because of
+	// onDrainTimeout: Force or the force annotation.
+	ForcedReason = "Forced"
+	// PlainScaleInReason: the GracefulScaleIn gate is off, so workers are
+	// removed at once, as Fluid does.
+	PlainScaleInReason = "PlainScaleIn"
+	// UnsupportedFieldReason: a Fluid field is set that this controller
+	// accepts but does not act on.
+	UnsupportedFieldReason = "UnsupportedField"
+)

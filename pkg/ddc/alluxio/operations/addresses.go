@@ -1,0 +1,56 @@
+package operations
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// validateWorkerAddress refuses anything that is not a plain IP or
+// DNS-1123 hostname with valid ports. Addresses end up in a CLI argument
+// and in URLs; the check keeps a hostile or corrupt value (spaces, ";",
+// quotes, "$(...)", "/", "@") from ever reaching the executor or dialer.
+// RPCPort 0 means "not known" and is allowed: commands use the web port.
+func validateWorkerAddress(a WorkerAddress) error {
+	if net.ParseIP(a.Host) == nil && len(validation.IsDNS1123Subdomain(a.Host)) > 0 {
+		return fmt.Errorf("worker host %q is neither an IP address nor a DNS-1123 hostname: %w", a.Host, ErrInvalidAddress)
+	}
+	if a.WebPort < 1 || a.WebPort > 65535 {
+		return fmt.Errorf("worker %s web port %d is outside 1-65535: resolve it with ResolveWorkerPorts: %w", a.Host, a.WebPort, ErrInvalidAddress)
+	}
+	if a.RPCPort != 0 && (a.RPCPort < 1 || a.RPCPort > 65535) {
+		return fmt.Errorf("worker %s rpc port %d is outside 1-65535: %w", a.Host, a.RPCPort, ErrInvalidAddress)
+	}
+	return nil
+}
+
+// addressesArg renders workers as decommissionWorker/enableWorker's
+// --addresses value, "host:webPort,host:webPort". Alluxio splits each
+// entry at ':', so IPv6 literals cannot be expressed and are refused.
+func addressesArg(workers []WorkerAddress) (string, error) {
+	if len(workers) == 0 {
+		return "", fmt.Errorf("no worker addresses given: %w", ErrInvalidAddress)
+	}
+	parts := make([]string, 0, len(workers))
+	for _, w := range workers {
+		if err := validateWorkerAddress(w); err != nil {
+			return "", err
+		}
+		if strings.Contains(w.Host, ":") {
+			return "", fmt.Errorf("worker host %q is an IPv6 address, which Alluxio's --addresses cannot carry: %w", w.Host, ErrInvalidAddress)
+		}
+		parts = append(parts, w.Host+":"+strconv.Itoa(int(w.WebPort)))
+	}
+	return strings.Join(parts, ","), nil
+}
+
+// webBaseURL is the worker's web endpoint, "http://host:webPort".
+func webBaseURL(w WorkerAddress) (string, error) {
+	if err := validateWorkerAddress(w); err != nil {
+		return "", err
+	}
+	return "http://" + net.JoinHostPort(w.Host, strconv.Itoa(int(w.WebPort))), nil
+}

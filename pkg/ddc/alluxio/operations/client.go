@@ -1,0 +1,106 @@
+package operations
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for Config's optional fields.
+const (
+	// DefaultMasterContainer is the container Fluid's chart runs the
+	// Alluxio master in.
+	DefaultMasterContainer = "alluxio-master"
+	// DefaultCommandTimeout bounds quick CLI commands (enableWorker). The
+	// Alluxio CLI is a JVM: it needs seconds just to start.
+	DefaultCommandTimeout = 60 * time.Second
+	// DefaultDecommissionAcceptWindow is how long Decommission lets the
+	// CLI run before treating the request as accepted (see Decommission).
+	DefaultDecommissionAcceptWindow = 10 * time.Second
+	// DefaultHTTPTimeout bounds each REST call to a master or worker.
+	DefaultHTTPTimeout = 10 * time.Second
+	// DefaultMaxResponseBytes bounds what is read of a REST answer. A
+	// master's /api/v1/master/info carries its configuration and metrics,
+	// tens of kilobytes; 8 MiB leaves room for huge clusters while a
+	// misbehaving endpoint cannot exhaust the controller's memory.
+	DefaultMaxResponseBytes = 8 << 20
+)
+
+// Config says how to reach one Alluxio cluster.
+type Config struct {
+	// Namespace and MasterPod locate the pod CLI commands run in
+	// (Fluid: the runtime's namespace, "<runtime>-master-0").
+	Namespace string
+	MasterPod string
+	// Container defaults to DefaultMasterContainer.
+	Container string
+	// MasterWebURL is the master's web endpoint, e.g. "http://10.1.2.3:19999".
+	MasterWebURL string
+	// Executor runs CLI commands; required.
+	Executor Executor
+	// HTTPClient defaults to a client with DefaultHTTPTimeout.
+	HTTPClient *http.Client
+	// CommandTimeout defaults to DefaultCommandTimeout.
+	CommandTimeout time.Duration
+	// DecommissionAcceptWindow defaults to DefaultDecommissionAcceptWindow.
+	DecommissionAcceptWindow time.Duration
+	// MaxResponseBytes defaults to DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+}
+
+// Client is the Interface implementation that talks to a real (or
+// emulated) Alluxio: CLI commands through Config.Executor, REST over HTTP.
+// It keeps no state between calls and is safe for concurrent use.
+type Client struct {
+	cfg       Config
+	masterURL *url.URL
+}
+
+var _ Interface = (*Client)(nil)
+
+// NewClient checks cfg, fills its defaults and returns a Client.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.Executor == nil {
+		return nil, fmt.Errorf("operations.Config.Executor is nil: use NewPodExecutor for a cluster or LocalExecutor for an emulator")
+	}
+	masterURL, err := parseMasterWebURL(cfg.MasterWebURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Container == "" {
+		cfg.Container = DefaultMasterContainer
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = DefaultCommandTimeout
+	}
+	if cfg.DecommissionAcceptWindow <= 0 {
+		cfg.DecommissionAcceptWindow = DefaultDecommissionAcceptWindow
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	return &Client{cfg: cfg, masterURL: masterURL}, nil
+}
+
+func parseMasterWebURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("operations.Config.MasterWebURL %q is not an http(s) URL with a host: use e.g. \"http://<master IP>:19999\" (the master's web port)", raw)
+	}
+	return u, nil
+}
+
+// runCLI runs an `alluxio ...` command in the master pod within timeout
+// (a child of ctx).
+func (c *Client) runCLI(ctx context.Context, timeout time.Duration, argv []string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, _, err := c.cfg.Executor.Exec(ctx, c.cfg.Namespace, c.cfg.MasterPod, c.cfg.Container, argv)
+	return err
+}

@@ -1,0 +1,141 @@
+package operations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Exit codes of `alluxio fsadmin decommissionWorker` (its ReturnCode
+// enum), plus the shell's -1 for an uncaught exception or unknown command.
+const (
+	exitDecommissionFailed = 1
+	exitLostMaster         = 2
+	exitWorkersNotIdle     = 3
+	exitLostSomeWorkers    = 10
+	exitShellError         = 255
+)
+
+// Decommission asks the master to stop handing workers to clients, with
+// `alluxio fsadmin decommissionWorker --addresses h:web,... --wait 0s`.
+//
+// That command sends the decommission at once, then blocks for the
+// clients' worker-list refresh interval (2 min by default) and polls the
+// workers until idle, whatever --wait says. A reconcile must not hang
+// that long, so the command gets DecommissionAcceptWindow:
+//   - if it exits within the window, its exit code decides (0, and 3
+//     "not idle yet", are success: idleness is the caller's to check);
+//   - if it is still running when the window ends, it is abandoned and
+//     the request counts as accepted (nil). The caller must confirm by
+//     Observe that the workers left the live list, and call again
+//     (the command is idempotent) if they did not, e.g. because the JVM
+//     had not even started when the window ended.
+//
+// Errors: ErrDecommissionFailed, ErrMasterUnreachable, ErrWorkersLost,
+// ErrWorkerNotFound, *UnsupportedError (errors.Is ErrUnsupported),
+// ErrInvalidAddress (before anything runs), or the executor's error.
+func (c *Client) Decommission(ctx context.Context, workers []WorkerAddress) error {
+	addresses, err := addressesArg(workers)
+	if err != nil {
+		return fmt.Errorf("decommission workers: %w", err)
+	}
+	argv := []string{"alluxio", "fsadmin", "decommissionWorker", "--addresses", addresses, "--wait", "0s"}
+
+	window, cancel := context.WithTimeout(ctx, c.cfg.DecommissionAcceptWindow)
+	defer cancel()
+	_, _, err = c.cfg.Executor.Exec(window, c.cfg.Namespace, c.cfg.MasterPod, c.cfg.Container, argv)
+
+	var cmdErr *CommandError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &cmdErr):
+		return c.decommissionExitError(ctx, addresses, cmdErr)
+	case ctx.Err() != nil:
+		return fmt.Errorf("decommission workers %s: %w", addresses, err)
+	case window.Err() != nil:
+		return nil // still running after the window: accepted, see above
+	default:
+		return fmt.Errorf("decommission workers %s: %w", addresses, err)
+	}
+}
+
+func (c *Client) decommissionExitError(ctx context.Context, addresses string, cmdErr *CommandError) error {
+	if unsupported := c.unsupportedCommand(ctx, "fsadmin decommissionWorker", cmdErr); unsupported != nil {
+		return unsupported
+	}
+	switch cmdErr.ExitCode {
+	case exitWorkersNotIdle:
+		// Decommissioned, just not idle within --wait: exactly what we
+		// asked for; the caller polls WorkerActivity.
+		return nil
+	case exitDecommissionFailed:
+		return fmt.Errorf("decommission workers %s: %w: check the addresses and the primary master: %w", addresses, ErrDecommissionFailed, cmdErr)
+	case exitLostMaster:
+		return fmt.Errorf("decommission workers %s: %w (the CLI lost the primary master, e.g. a failover): retry: %w", addresses, ErrMasterUnreachable, cmdErr)
+	case exitLostSomeWorkers:
+		return fmt.Errorf("decommission workers %s: %w: check those workers before removing them: %w", addresses, ErrWorkersLost, cmdErr)
+	case exitShellError:
+		return fmt.Errorf("decommission workers %s: %w: the master lists no live worker with that host (use the host the worker registered with, see Observe): %w", addresses, ErrWorkerNotFound, cmdErr)
+	default:
+		return fmt.Errorf("decommission workers %s: %w", addresses, cmdErr)
+	}
+}
+
+// Enable takes workers off the master's decommissioned list with
+// `alluxio fsadmin enableWorker --addresses h:web,...`; this is how a
+// scale-in is cancelled. The command returns at once, so it runs under
+// CommandTimeout and any failure, timeout included, is an error.
+func (c *Client) Enable(ctx context.Context, workers []WorkerAddress) error {
+	addresses, err := addressesArg(workers)
+	if err != nil {
+		return fmt.Errorf("enable workers: %w", err)
+	}
+	argv := []string{"alluxio", "fsadmin", "enableWorker", "--addresses", addresses}
+	err = c.runCLI(ctx, c.cfg.CommandTimeout, argv)
+	var cmdErr *CommandError
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &cmdErr):
+		return fmt.Errorf("enable workers %s: %w", addresses, err)
+	}
+	if unsupported := c.unsupportedCommand(ctx, "fsadmin enableWorker", cmdErr); unsupported != nil {
+		return unsupported
+	}
+	if cmdErr.ExitCode == exitShellError && mentionsUnknownWorker(cmdErr.Output()) {
+		return fmt.Errorf("enable workers %s: %w: %w", addresses, ErrWorkerNotFound, cmdErr)
+	}
+	return fmt.Errorf("enable workers %s: %w: %w", addresses, ErrEnableFailed, cmdErr)
+}
+
+// unsupportedCommand recognises the shell's answer to a command it does
+// not have ("<cmd> is an unknown command." then the usage of every
+// command, or "Usage: ..." when the options are not the ones we pass),
+// and reports the master's version with it.
+func (c *Client) unsupportedCommand(ctx context.Context, command string, cmdErr *CommandError) error {
+	if !printsUnknownCommand(cmdErr.Output()) {
+		return nil
+	}
+	version, _ := c.Version(ctx) // best effort: the message is still useful without it
+	return &UnsupportedError{Version: version, Command: command, Output: cmdErr.Output()}
+}
+
+func mentionsUnknownWorker(output string) bool {
+	out := strings.ToLower(output)
+	return strings.Contains(out, "not known by the master") || strings.Contains(out, "no live worker")
+}
+
+func printsUnknownCommand(output string) bool {
+	out := strings.ToLower(output)
+	if strings.Contains(out, "unknown command") {
+		return true
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "usage:") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,74 @@
+// Package operations is the only place that knows how Alluxio is reached.
+//
+// The scale-in state machine sees Alluxio through Interface: it asks what
+// the master knows (Observe), tells it to stop routing work to workers
+// (Decommission) or to take them back (Enable), and asks a worker how
+// busy it is (WorkerActivity). How that happens (exec of the Alluxio CLI
+// in the master pod, HTTP to the master's and workers' web ports) stays
+// behind this interface, in the spirit of crossplane-runtime's
+// ExternalClient.
+package operations
+
+import (
+	"context"
+)
+
+// WorkerAddress names a worker the way Alluxio's master does: the host
+// it registered with (pod IP, or node IP under HostNetwork) and its ports.
+// Decommission addresses use the web port, never the rpc port.
+type WorkerAddress struct {
+	Host string
+	// ContainerHost is the pod IP a worker reports besides Host when it
+	// runs in container network (Fluid's chart sets Host from the node's
+	// IP, ALLUXIO_WORKER_HOSTNAME=status.hostIP, in both network modes).
+	// Filled by Observe when Alluxio sends it; never used to address a
+	// command.
+	ContainerHost string
+	RPCPort       int32
+	WebPort       int32
+}
+
+// WorkerInfo is one worker as the master reports it.
+type WorkerInfo struct {
+	ID             int64
+	Address        WorkerAddress
+	State          string // as Alluxio prints it: "In Service", "ACTIVE", "Decommissioned", ...
+	LastContactSec int64
+	CapacityBytes  int64
+	UsedBytes      int64 // not updated after decommission: never a drain test
+	BlockCount     int64
+}
+
+// ClusterInfo is the master's view of the cluster.
+type ClusterInfo struct {
+	// Version is Alluxio's version string, e.g. "2.9.3" or "2.10.0".
+	Version string
+	// Live workers are the ones the master still hands to clients.
+	Live []WorkerInfo
+	// Lost workers stopped heart-beating.
+	Lost []WorkerInfo
+}
+
+// Activity is a worker's own account of its work in flight, from
+// GET /api/v1/worker/operations.
+type Activity struct {
+	OperationCount int64
+	RPCQueueLength int64
+}
+
+// Idle reports whether the worker has nothing in flight.
+func (a Activity) Idle() bool { return a.OperationCount == 0 && a.RPCQueueLength == 0 }
+
+// Interface is how the controller talks to one Alluxio cluster.
+type Interface interface {
+	// Observe returns the master's view of the cluster.
+	Observe(ctx context.Context) (*ClusterInfo, error)
+	// Decommission asks the master to stop handing these workers to
+	// clients. It returns once the master accepted the request; it never
+	// waits for the workers to become idle.
+	Decommission(ctx context.Context, workers []WorkerAddress) error
+	// Enable takes decommissioned workers back into service.
+	Enable(ctx context.Context, workers []WorkerAddress) error
+	// WorkerActivity asks one worker for its operations in flight.
+	WorkerActivity(ctx context.Context, worker WorkerAddress) (Activity, error)
+}

@@ -1,0 +1,124 @@
+package drainfsm
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+)
+
+var (
+	t0     = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	policy = Policy{DrainTimeout: 10 * time.Minute, OnDrainTimeout: WaitOnTimeout, QuietPeriod: 20 * time.Second, RefreshInterval: 2 * time.Minute}
+	live   = Worker{Live: true}
+)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func TestDecide(t *testing.T) {
+	forcePolicy := policy
+	forcePolicy.OnDrainTimeout = ForceOnTimeout
+	cases := []struct {
+		name        string
+		facts       Facts
+		policy      Policy
+		wantEvent   Event
+		wantReason  string
+		wantMessage string
+	}{
+		{name: "pending with a free slot is decommissioned",
+			facts:     Facts{State: Pending, Now: t0, Observed: true, Worker: live, SlotFree: true},
+			wantEvent: Decommission, wantReason: "Decommissioning"},
+		{name: "pending without a slot waits",
+			facts:      Facts{State: Pending, Now: t0, Observed: true, Worker: live},
+			wantReason: "Pending", wantMessage: "maxConcurrent"},
+		{name: "pending worker unknown to Alluxio has nothing to drain",
+			facts:     Facts{State: Pending, Now: t0, Observed: true, SlotFree: true},
+			wantEvent: NothingToDrain, wantReason: "Scaled", wantMessage: "not registered"},
+		{name: "pending worker lost by the master has nothing to drain",
+			facts:     Facts{State: Pending, Now: t0, Observed: true, Worker: Worker{Lost: true}},
+			wantEvent: NothingToDrain, wantMessage: "lost"},
+		{name: "old Alluxio fails with the reason",
+			facts:     Facts{State: Pending, Now: t0, Observed: true, Worker: live, SlotFree: true, Unsupported: "Alluxio 2.9.3 cannot decommission"},
+			wantEvent: Fail, wantReason: "DecommissionUnsupported", wantMessage: "2.9.3"},
+		{name: "decommissioning, still live, waits",
+			facts:      Facts{State: Decommissioning, Now: at(time.Second), Since: t0, Observed: true, Worker: live},
+			wantReason: "Decommissioning", wantMessage: "still lists it as live"},
+		{name: "decommissioning, off the live list, drains",
+			facts:     Facts{State: Decommissioning, Now: at(time.Second), Since: t0, Observed: true},
+			wantEvent: Decommissioned, wantReason: "Draining"},
+		{name: "decommissioning past the timeout times out",
+			facts:     Facts{State: Decommissioning, Now: at(11 * time.Minute), Since: t0, Observed: true, Worker: live},
+			wantEvent: Timeout, wantReason: "TimedOut"},
+		{name: "draining, busy",
+			facts:      Facts{State: Draining, Now: at(3 * time.Minute), DecommissionedAt: t0, Observed: true, Worker: Worker{OperationCount: 17}},
+			wantReason: "Draining", wantMessage: "17 operations in flight"},
+		{name: "draining, idle but clients may not have refreshed",
+			facts:      Facts{State: Draining, Now: at(time.Minute), DecommissionedAt: t0, IdleSince: t0, Observed: true},
+			wantReason: "Draining", wantMessage: "worker list refreshes (1m0s of 2m0s)"},
+		{name: "draining, idle but not for the quiet period",
+			facts:      Facts{State: Draining, Now: at(3 * time.Minute), DecommissionedAt: t0, IdleSince: at(3*time.Minute - 12*time.Second), Observed: true},
+			wantReason: "Draining", wantMessage: "idle for 12s of 20s"},
+		{name: "draining, quiet long enough after the refresh: drained",
+			facts:     Facts{State: Draining, Now: at(3 * time.Minute), DecommissionedAt: t0, IdleSince: at(2 * time.Minute), Observed: true},
+			wantEvent: Drained, wantReason: "Scaled"},
+		{name: "draining, activity unknown is never drained",
+			facts:      Facts{State: Draining, Now: at(3 * time.Minute), DecommissionedAt: t0, IdleSince: t0, Observed: true, Worker: Worker{ActivityErr: "connection refused"}},
+			wantReason: "Draining", wantMessage: "connection refused"},
+		{name: "draining past the timeout times out",
+			facts:     Facts{State: Draining, Now: at(11 * time.Minute), DecommissionedAt: t0, Observed: true, Worker: Worker{OperationCount: 1}},
+			wantEvent: Timeout, wantReason: "TimedOut", wantMessage: "drainTimeout 10m0s"},
+		{name: "timed out with Wait keeps waiting and says how to force",
+			facts:      Facts{State: TimedOut, Now: at(12 * time.Minute), DecommissionedAt: t0, Observed: true, Worker: Worker{OperationCount: 1}},
+			wantReason: "TimedOut", wantMessage: "scale-in-force"},
+		{name: "timed out with Wait leaves once drained",
+			facts:     Facts{State: TimedOut, Now: at(12 * time.Minute), DecommissionedAt: t0, IdleSince: at(11 * time.Minute), Observed: true},
+			wantEvent: Drained},
+		{name: "timed out with Force leaves",
+			facts:     Facts{State: TimedOut, Now: at(12 * time.Minute), DecommissionedAt: t0, Observed: true, Worker: Worker{OperationCount: 1}},
+			policy:    forcePolicy,
+			wantEvent: Force, wantReason: "Forced"},
+		{name: "force annotation skips the wait",
+			facts:     Facts{State: Draining, Now: at(time.Second), DecommissionedAt: t0, Forced: true, Observed: true, Worker: Worker{OperationCount: 3}},
+			wantEvent: Force, wantReason: "Forced", wantMessage: "scale-in-force"},
+		{name: "force works even when the master does not answer",
+			facts:     Facts{State: Draining, Now: at(time.Second), DecommissionedAt: t0, Forced: true},
+			wantEvent: Force},
+		{name: "force on a pending victim still decommissions first",
+			facts:     Facts{State: Pending, Now: t0, Forced: true, Observed: true, Worker: live},
+			wantEvent: Decommission},
+		{name: "wanted again is cancelled from any unfinished state",
+			facts:     Facts{State: Draining, Now: t0, Wanted: true, Observed: true},
+			wantEvent: Cancel, wantReason: "Cancelled"},
+		{name: "master unreachable: wait, decide nothing",
+			facts:      Facts{State: Draining, Now: at(3 * time.Minute), DecommissionedAt: t0, IdleSince: t0},
+			wantReason: "AlluxioUnreachable"},
+		{name: "failed retries once decommission is supported",
+			facts:     Facts{State: Failed, Now: t0, Observed: true, Worker: live},
+			wantEvent: Retry},
+		{name: "failed stays failed while unsupported",
+			facts:      Facts{State: Failed, Now: t0, Observed: true, Worker: live, Unsupported: "upgrade"},
+			wantReason: "DecommissionUnsupported"},
+		{name: "finished victims take no event",
+			facts:      Facts{State: Scaled, Now: t0, Wanted: true, Forced: true, Observed: true},
+			wantReason: "Scaled"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			p := tc.policy
+			if p == (Policy{}) {
+				p = policy
+			}
+			d := Decide(tc.facts, p)
+			g.Expect(d.Event).To(Equal(tc.wantEvent))
+			if tc.wantReason != "" {
+				g.Expect(d.Reason).To(Equal(tc.wantReason))
+			}
+			g.Expect(d.Message).To(ContainSubstring(tc.wantMessage))
+			if d.Event != "" {
+				g.Expect(Can(tc.facts.State, d.Event)).To(BeTrue(), "Decide must only pick legal events")
+			}
+		})
+	}
+}
