@@ -24,7 +24,10 @@ type fsadminCommand struct {
 	usage string
 	// since2_10 marks commands that came with Alluxio 2.10.
 	since2_10 bool
-	options   []optionSpec
+	// options lists the command's options for this cluster's version.
+	options func(cfg Config) []optionSpec
+	// takesArgs: positional arguments are allowed (report's category).
+	takesArgs bool
 	// run is nil for commands Alluxio has but the emulator does not.
 	run func(c *Cluster, ctx context.Context, opts parsedOptions, stdout, stderr io.Writer) int
 }
@@ -39,6 +42,10 @@ var enableOptions = []optionSpec{
 	{short: "a", long: "addresses", hasArg: true, required: true},
 }
 
+func fixedOptions(specs []optionSpec) func(Config) []optionSpec {
+	return func(Config) []optionSpec { return specs }
+}
+
 // fsadminCommands lists Alluxio's fsadmin commands, so that usage text
 // and "unknown command" answers look like Alluxio's.
 var fsadminCommands = map[string]fsadminCommand{
@@ -49,14 +56,14 @@ var fsadminCommands = map[string]fsadminCommand{
 	"metrics":      {usage: "metrics [clear]"},
 	"pathConf":     {usage: "pathConf [list] [show] [add] [remove]"},
 	"report": {usage: "report [category] [category args]",
-		run: (*Cluster).reportCmd},
+		options: reportOptions, takesArgs: true, run: (*Cluster).reportCmd},
 	"statelock":  {usage: "statelock"},
 	"ufs":        {usage: "ufs [--mode <noAccess/readOnly/readWrite>] <ufsPath>"},
 	"updateConf": {usage: "updateConf key1=val1 [key2=val2 ...]"},
 	"decommissionWorker": {usage: "decommissionWorker --addresses <workerHosts> [--wait waitTime] [--disable]",
-		since2_10: true, options: decommissionOptions, run: (*Cluster).decommissionWorkerCmd},
+		since2_10: true, options: fixedOptions(decommissionOptions), run: (*Cluster).decommissionWorkerCmd},
 	"enableWorker": {usage: "enableWorker --addresses <workerHosts>",
-		since2_10: true, options: enableOptions, run: (*Cluster).enableWorkerCmd},
+		since2_10: true, options: fixedOptions(enableOptions), run: (*Cluster).enableWorkerCmd},
 }
 
 // RunCLI runs `alluxio <args...>` against the cluster, writing what
@@ -114,8 +121,8 @@ func (c *Cluster) runFsadmin(ctx context.Context, args []string, stdout, stderr 
 		fmt.Fprintf(stderr, "alluxio fsadmin %s is not emulated by the fluid-drain Alluxio emulator\n", args[0])
 		return exitShellError
 	}
-	opts, err := parseOptions(cmd.options, args[1:])
-	if err == nil && cmd.options != nil && len(opts.args) > 0 {
+	opts, err := parseOptions(cmd.options(c.cfg), args[1:])
+	if err == nil && !cmd.takesArgs && len(opts.args) > 0 {
 		err = fmt.Errorf("Command %s takes 0 arguments, not %d", args[0], len(opts.args))
 	}
 	if err != nil {

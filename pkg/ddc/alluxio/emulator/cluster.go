@@ -312,7 +312,7 @@ func (c *Cluster) decommissionLocked(w *worker, canRegisterAgain bool) {
 	if !canRegisterAgain {
 		detail = "disabled"
 	}
-	c.record(Event{Kind: EventWorkerDecommissioned, Host: w.Host, WebPort: w.WebPort, Detail: detail})
+	c.record(Event{Time: w.decommissionedAt, Kind: EventWorkerDecommissioned, Host: w.Host, WebPort: w.WebPort, Detail: detail})
 }
 
 // enableLocked is the master's RemoveDisabledWorker RPC: the worker may

@@ -72,7 +72,10 @@ func (c *Cluster) record(e Event) {
 	c.cfg.Logger.V(1).Info("emulator event", "event", e.String(), "violation", e.Violation)
 }
 
-// Record returns everything that happened so far, oldest first.
+// Record returns everything that happened so far, in the order it was
+// recorded. An operation's Time is when its client chose the worker, and
+// a decommission's Time is when the master marked the worker: compare
+// those two exactly.
 func (c *Cluster) Record() []Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()

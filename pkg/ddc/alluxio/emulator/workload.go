@@ -92,7 +92,7 @@ func (cl *Client) Op(path string) (Worker, error) {
 	}
 	target := cl.workers[cl.next%len(cl.workers)]
 	cl.next++
-	return target, cl.c.routeOperation(target, path)
+	return target, cl.c.routeOperation(target, path, now)
 }
 
 // RefreshedAt is when the client last fetched the worker list.
@@ -112,12 +112,14 @@ func (c *Cluster) liveWorkers() []Worker {
 	return out
 }
 
-func (c *Cluster) routeOperation(target Worker, path string) error {
+// routeOperation records the operation at the time the client chose its
+// worker, so the record can be compared with decommission times exactly.
+func (c *Cluster) routeOperation(target Worker, path string, at time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w := c.findLocked(target.Host, target.WebPort)
 	if w == nil || w.state == WorkerLost {
-		c.record(Event{Kind: EventOperationToRemovedWorker, Host: target.Host, WebPort: target.WebPort,
+		c.record(Event{Time: at, Kind: EventOperationToRemovedWorker, Host: target.Host, WebPort: target.WebPort,
 			Path: path, Detail: "connection refused", Violation: true})
 		return fmt.Errorf("operation on %s sent to removed worker %s: connection refused", path, target.Address())
 	}
@@ -127,6 +129,6 @@ func (c *Cluster) routeOperation(target Worker, path string) error {
 		detail = "after decommission"
 	}
 	c.startOperationLocked(w)
-	c.record(Event{Kind: EventOperationRouted, Host: w.Host, WebPort: w.WebPort, Path: path, Detail: detail})
+	c.record(Event{Time: at, Kind: EventOperationRouted, Host: w.Host, WebPort: w.WebPort, Path: path, Detail: detail})
 	return nil
 }

@@ -63,7 +63,7 @@ func (c *Client) Decommission(ctx context.Context, workers []WorkerAddress) erro
 
 func (c *Client) decommissionExitError(ctx context.Context, addresses string, cmdErr *CommandError) error {
 	if unsupported := c.unsupportedCommand(ctx, "fsadmin decommissionWorker", cmdErr); unsupported != nil {
-		return unsupported
+		return fmt.Errorf("decommission workers %s: %w", addresses, unsupported)
 	}
 	switch cmdErr.ExitCode {
 	case exitWorkersNotIdle:
@@ -102,7 +102,7 @@ func (c *Client) Enable(ctx context.Context, workers []WorkerAddress) error {
 		return fmt.Errorf("enable workers %s: %w", addresses, err)
 	}
 	if unsupported := c.unsupportedCommand(ctx, "fsadmin enableWorker", cmdErr); unsupported != nil {
-		return unsupported
+		return fmt.Errorf("enable workers %s: %w", addresses, unsupported)
 	}
 	if cmdErr.ExitCode == exitShellError && mentionsUnknownWorker(cmdErr.Output()) {
 		return fmt.Errorf("enable workers %s: %w: %w", addresses, ErrWorkerNotFound, cmdErr)

@@ -1,0 +1,281 @@
+package alluxio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/component-base/featuregate"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/features"
+)
+
+// Reconciler runs AlluxioRuntimes.
+type Reconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+	Gates    featuregate.FeatureGate
+	// Alluxio reaches a runtime's Alluxio cluster.
+	Alluxio Connector
+	Clock   clock.PassiveClock
+	// KruiseInstalled: OpenKruise's Advanced StatefulSet is served, so
+	// its worker sets can be watched and created.
+	KruiseInstalled bool
+	// MaxConcurrentReconciles defaults to 1.
+	MaxConcurrentReconciles int
+}
+
+// +kubebuilder:rbac:groups=data.fluid.io,resources=alluxioruntimes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=data.fluid.io,resources=alluxioruntimes/status,verbs=get;patch
+// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=apps.kruise.io,resources=statefulsets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups="",resources=pods/exec,verbs=create
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one runtime a step closer to its spec. Its shape is
+// Cluster API's: fetch, handle deletion, then reconcile with the status
+// patched on the way out, whatever happened.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	rt := &datav1alpha1.AlluxioRuntime{}
+	if err := r.Get(ctx, req.NamespacedName, rt); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Gone: its pods go with it, and none may keep our finalizer.
+			return ctrl.Result{}, r.releaseAllPods(ctx, req.NamespacedName)
+		}
+		return ctrl.Result{}, err
+	}
+	if !rt.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.releaseAllPods(ctx, req.NamespacedName)
+	}
+
+	base := rt.DeepCopy()
+	defer func() {
+		rt.Status.ObservedGeneration = rt.Generation
+		if equality.Semantic.DeepEqual(base.Status, rt.Status) {
+			return
+		}
+		if err := r.Status().Patch(ctx, rt, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+			retErr = kerrors.NewAggregate([]error{retErr, fmt.Errorf("patch status: %w", err)})
+		}
+	}()
+	return r.waitOrFail(ctx, r.reconcileNormal(ctx, rt))
+}
+
+// waitOrFail turns a WaitingError into a plain requeue at its fixed
+// interval, logged at Info: waiting for workers to drain is normal.
+func (r *Reconciler) waitOrFail(ctx context.Context, err error) (ctrl.Result, error) {
+	var waiting *WaitingError
+	if errors.As(err, &waiting) {
+		ctrl.LoggerFrom(ctx).Info("waiting for the scale-in", "reason", waiting.Reason, "message", waiting.Message, "requeueAfter", waiting.RequeueAfter)
+		return ctrl.Result{RequeueAfter: waiting.RequeueAfter}, nil
+	}
+	return ctrl.Result{}, err
+}
+
+func (r *Reconciler) reconcileNormal(ctx context.Context, rt *datav1alpha1.AlluxioRuntime) error {
+	r.warnUnsupportedFields(rt)
+	m, err := masterComponent(rt)
+	if err != nil {
+		return err
+	}
+	w, err := workerComponent(rt)
+	if err != nil {
+		return err
+	}
+	master, err := r.reconcileMaster(ctx, rt, m)
+	if err != nil {
+		return err
+	}
+
+	kind, err := r.workerWorkloadKind(rt)
+	if err != nil {
+		return err
+	}
+	ws, found, err := r.getWorkerSet(ctx, rt, kind)
+	if err != nil {
+		return err
+	}
+	pods := &corev1.PodList{}
+	if err := r.List(ctx, pods, client.InNamespace(rt.Namespace), client.MatchingLabels{datav1alpha1.RuntimeNameLabel: rt.Name}); err != nil {
+		return fmt.Errorf("list pods of %s: %w", rt.Name, err)
+	}
+	workerPods, masterPod := splitPods(rt, pods.Items)
+
+	replicas, leaving, scaleErr := rt.Spec.Replicas, []int32(nil), error(nil)
+	switch {
+	case !found:
+	case r.Gates.Enabled(features.GracefulScaleIn):
+		replicas, leaving, scaleErr = r.reconcileGracefulScaleIn(ctx, rt, ws, workerPods, w, masterPod)
+	default:
+		scaleErr = r.reconcilePlainScaleIn(ctx, rt, ws, workerPods)
+	}
+	if err := r.applyWorkerSet(ctx, rt, ws, w, replicas, leaving); err != nil {
+		return kerrors.NewAggregate([]error{scaleErr, err})
+	}
+	mirrorReadiness(rt, master, ws)
+	return scaleErr
+}
+
+// workerWorkloadKind is the kind the runtime's workers run as: the one
+// recorded in its status, or, for a new runtime, the one the
+// AdvancedStatefulSet gate picks (then recorded for good).
+func (r *Reconciler) workerWorkloadKind(rt *datav1alpha1.AlluxioRuntime) (datav1alpha1.WorkloadKind, error) {
+	kind := rt.Status.WorkerWorkloadKind
+	if kind == "" {
+		kind = datav1alpha1.StatefulSetWorkload
+		if r.Gates.Enabled(features.AdvancedStatefulSet) {
+			kind = datav1alpha1.AdvancedStatefulSetWorkload
+		}
+		rt.Status.WorkerWorkloadKind = kind
+	}
+	if kind == datav1alpha1.AdvancedStatefulSetWorkload && !r.KruiseInstalled {
+		return kind, fmt.Errorf("runtime %s runs its workers as an OpenKruise Advanced StatefulSet, but the CRD statefulsets.apps.kruise.io is not served: install OpenKruise and restart the controller", rt.Name)
+	}
+	return kind, nil
+}
+
+// splitPods separates the worker pods from the master's pod.
+func splitPods(rt *datav1alpha1.AlluxioRuntime, pods []corev1.Pod) (workers []corev1.Pod, master *corev1.Pod) {
+	for i := range pods {
+		switch {
+		case pods[i].Labels[datav1alpha1.ComponentLabel] == datav1alpha1.WorkerComponent:
+			workers = append(workers, pods[i])
+		case pods[i].Name == masterPodName(rt):
+			master = &pods[i]
+		}
+	}
+	return workers, master
+}
+
+// reconcilePlainScaleIn is Fluid's scale-in (GracefulScaleIn off): the
+// worker set drops to spec.replicas at once. Records and finalizers left
+// from a graceful scale-in (the gate switched off mid-way) are released,
+// so no pod stays stuck.
+func (r *Reconciler) reconcilePlainScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod) error {
+	for i := range workerPods {
+		v := readVictim(&workerPods[i], 0)
+		if v.state == "" && !v.hasFinalizer() {
+			continue
+		}
+		v.state = ""
+		if err := v.persist(ctx, r.Client, false); err != nil {
+			return err
+		}
+	}
+	if rt.Spec.Replicas < ws.replicas() {
+		r.Recorder.Eventf(rt, nil, corev1.EventTypeNormal, datav1alpha1.PlainScaleInReason, "ScaleIn",
+			"GracefulScaleIn is off: scaling in from %d to %d workers at once, without draining", ws.replicas(), rt.Spec.Replicas)
+	}
+	return nil
+}
+
+// releaseAllPods removes our finalizer and records from every pod of a
+// runtime that is gone or going.
+func (r *Reconciler) releaseAllPods(ctx context.Context, runtime types.NamespacedName) error {
+	pods := &corev1.PodList{}
+	if err := r.List(ctx, pods, client.InNamespace(runtime.Namespace), client.MatchingLabels{datav1alpha1.RuntimeNameLabel: runtime.Name}); err != nil {
+		return fmt.Errorf("list pods of %s: %w", runtime, err)
+	}
+	var errs []error
+	for i := range pods.Items {
+		pod := &pods.Items[i]
+		if !containsString(pod.Finalizers, datav1alpha1.ScaleInFinalizer) {
+			continue
+		}
+		if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ctrl.LoggerFrom(ctx).Info("runtime gone: scale-in finalizer removed", "pod", klog.KObj(pod))
+	}
+	return kerrors.NewAggregate(errs)
+}
+
+func removeScaleInFinalizer(p *corev1.Pod) {
+	var kept []string
+	for _, f := range p.Finalizers {
+		if f != datav1alpha1.ScaleInFinalizer {
+			kept = append(kept, f)
+		}
+	}
+	p.Finalizers = kept
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// warnUnsupportedFields says, once per generation, which Fluid fields are
+// set that this controller does not act on.
+func (r *Reconciler) warnUnsupportedFields(rt *datav1alpha1.AlluxioRuntime) {
+	if rt.Generation == rt.Status.ObservedGeneration {
+		return
+	}
+	set := rt.Spec.FluidOnlyFields.SetFields()
+	if rt.Spec.Master.VolumeMounts != nil {
+		set = append(set, "master.volumeMounts")
+	}
+	if rt.Spec.Worker.VolumeMounts != nil {
+		set = append(set, "worker.volumeMounts")
+	}
+	if len(set) == 0 {
+		return
+	}
+	r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, datav1alpha1.UnsupportedFieldReason, "Reconcile",
+		"spec fields accepted for Fluid compatibility but not acted on by this controller: %s", strings.Join(set, ", "))
+}
+
+// SetupWithManager watches runtimes, the workloads they own, and their
+// pods (through the label-selected pod cache set up in main).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&datav1alpha1.AlluxioRuntime{}).
+		Owns(&appsv1.StatefulSet{}).
+		Owns(&corev1.Service{}).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToRuntime),
+			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+				return o.GetLabels()[datav1alpha1.RuntimeNameLabel] != ""
+			}))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)})
+	if r.KruiseInstalled {
+		b = b.Owns(&kruisev1beta1.StatefulSet{})
+	}
+	return b.Complete(r)
+}
+
+// podToRuntime maps a pod to the runtime it belongs to.
+func podToRuntime(_ context.Context, o client.Object) []reconcile.Request {
+	name := o.GetLabels()[datav1alpha1.RuntimeNameLabel]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
+}

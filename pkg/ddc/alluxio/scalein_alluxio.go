@@ -1,0 +1,147 @@
+package alluxio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
+	"github.com/fluid-drain/fluid-drain/pkg/drainfsm"
+)
+
+// alluxio is what one reconcile learned from, and did to, Alluxio.
+type alluxio struct {
+	conn operations.Interface
+	// info is the master's view; nil when it could not be read.
+	info       *operations.ClusterInfo
+	observeErr error
+	// unsupported is set when this Alluxio cannot decommission workers.
+	unsupported string
+	// decommissionErr is the last decommission failure, if any.
+	decommissionErr error
+	// activity of draining workers, by pod name.
+	activity map[string]activity
+}
+
+type activity struct {
+	operations.Activity
+	err string
+}
+
+// observeAlluxio connects to the runtime's Alluxio and reads the master's
+// view once for the whole reconcile.
+func (r *Reconciler) observeAlluxio(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, masterPod *corev1.Pod) alluxio {
+	a := alluxio{activity: map[string]activity{}}
+	if masterPod == nil {
+		a.observeErr = fmt.Errorf("master pod %s does not exist yet", masterPodName(rt))
+		return a
+	}
+	conn, err := r.Alluxio.Connect(ctx, rt, masterPod)
+	if err != nil {
+		a.observeErr = err
+		return a
+	}
+	a.conn = conn
+	a.refresh(ctx)
+	return a
+}
+
+// refresh re-reads the master's view.
+func (a *alluxio) refresh(ctx context.Context) {
+	info, err := a.conn.Observe(ctx)
+	a.info, a.observeErr = info, err
+	if err == nil && info.Version != "" && !operations.SupportsDecommission(info.Version) {
+		a.unsupported = (&operations.UnsupportedError{Version: info.Version, Command: "fsadmin decommissionWorker"}).Error()
+	}
+}
+
+// decommissionBatch tells the master, in one command, to stop routing
+// work to every victim in Decommissioning that it still lists as live,
+// then re-reads the master's view so the victims can move on at once.
+func (s *scaleIn) decommissionBatch(ctx context.Context) {
+	if s.info == nil || s.unsupported != "" {
+		return
+	}
+	var batch []operations.WorkerAddress
+	var names []string
+	for _, v := range s.pods {
+		if v.state != drainfsm.Decommissioning {
+			continue
+		}
+		addr, ok := s.addrs[v.name()]
+		if _, live := findWorker(s.info.Live, addr); ok && live {
+			batch, names = append(batch, addr), append(names, v.name())
+		}
+	}
+	if len(batch) == 0 {
+		return
+	}
+	log := ctrl.LoggerFrom(ctx)
+	log.Info("decommissioning Alluxio workers", "pods", names)
+	err := s.conn.Decommission(ctx, batch)
+	switch {
+	case errors.Is(err, operations.ErrUnsupported):
+		s.unsupported = err.Error()
+	case err != nil:
+		s.decommissionErr = err
+		s.r.Recorder.Eventf(s.rt, nil, corev1.EventTypeWarning, datav1alpha1.DecommissionFailedReason, "ScaleIn",
+			"decommission of %v failed, will retry: %v", names, err)
+	}
+	s.refresh(ctx)
+}
+
+// measureActivity asks each draining worker for its work in flight and
+// keeps the idle-since record: set when first seen idle, cleared whenever
+// it is seen busy or cannot be asked (the quiet period must be unbroken).
+func (s *scaleIn) measureActivity(ctx context.Context) {
+	if s.conn == nil || s.info == nil {
+		return
+	}
+	for i := range s.pods {
+		v := &s.pods[i]
+		if v.state != drainfsm.Draining && v.state != drainfsm.TimedOut {
+			continue
+		}
+		addr, ok := s.addrs[v.name()]
+		if !ok {
+			s.activity[v.name()] = activity{err: "pod has no IP"}
+			v.idleSince = time.Time{}
+			continue
+		}
+		act, err := s.conn.WorkerActivity(ctx, addr)
+		switch {
+		case err != nil:
+			s.activity[v.name()] = activity{err: err.Error()}
+			v.idleSince = time.Time{}
+		case act.Idle():
+			s.activity[v.name()] = activity{Activity: act}
+			if v.idleSince.IsZero() {
+				v.idleSince = s.now
+			}
+		default:
+			s.activity[v.name()] = activity{Activity: act}
+			v.idleSince = time.Time{}
+		}
+	}
+}
+
+// enable takes a cancelled victim back into service, unless the master
+// still lists it as live (its decommission never happened).
+func (s *scaleIn) enable(ctx context.Context, v *victim) error {
+	if s.conn == nil || s.info == nil {
+		return fmt.Errorf("the Alluxio master did not answer: %w", s.observeErr)
+	}
+	addr, ok := s.addrs[v.name()]
+	if !ok {
+		return nil // no address: never registered, nothing to take back
+	}
+	if _, live := findWorker(s.info.Live, addr); live {
+		return nil
+	}
+	return s.conn.Enable(ctx, []operations.WorkerAddress{addr})
+}

@@ -1,0 +1,161 @@
+package alluxio
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/drainfsm"
+)
+
+// reasonOrder ranks condition reasons: the scale-in's reason is the one
+// of its most pressing victim. Problems come first, then the earliest
+// phase of the happy path (the one holding the scale-in back).
+var reasonOrder = []string{
+	string(drainfsm.Failed), datav1alpha1.DecommissionUnsupportedReason, string(drainfsm.TimedOut),
+	datav1alpha1.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
+	string(drainfsm.Pending), string(drainfsm.Decommissioning), string(drainfsm.Draining),
+	datav1alpha1.ForcedReason, string(drainfsm.Scaled), string(drainfsm.Cancelled),
+}
+
+func reasonRank(reason string) int {
+	if i := slices.Index(reasonOrder, reason); i >= 0 {
+		return i
+	}
+	return len(reasonOrder)
+}
+
+// report writes the scale-in into the runtime's status (summary and the
+// WorkersScaledIn condition) and returns a WaitingError while it runs.
+func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) error {
+	st := s.rt.Status.ScaleIn
+	running := s.current > s.target || s.anyUnfinished()
+	if running && (st == nil || st.CompletionTime != nil) {
+		st = &datav1alpha1.ScaleInStatus{FromReplicas: s.current, StartTime: &metav1.Time{Time: s.now}}
+		s.rt.Status.ScaleIn = st
+	}
+	if st == nil {
+		return nil
+	}
+	if running {
+		st.TargetReplicas = s.target
+	}
+	st.Victims = s.victimStatuses(leaving)
+
+	if !running || replicas == s.target && !s.anyUnfinished() {
+		if st.CompletionTime == nil {
+			s.complete(st)
+		}
+		return nil
+	}
+	reason, message := s.summary(leaving)
+	s.setCondition(metav1.ConditionFalse, reason, message)
+	return &WaitingError{Reason: reason, Message: message, RequeueAfter: pollInterval(s.rt)}
+}
+
+// complete closes the scale-in: Scaled when workers left, Cancelled when
+// a scale-out called all of it off.
+func (s *scaleIn) complete(st *datav1alpha1.ScaleInStatus) {
+	st.CompletionTime = &metav1.Time{Time: s.now}
+	took := s.now.Sub(st.StartTime.Time).Round(time.Second)
+	reason, eventType := datav1alpha1.ScaledReason, corev1.EventTypeNormal
+	message := fmt.Sprintf("scaled in from %d to %d workers in %s", st.FromReplicas, s.target, took)
+	if s.target >= st.FromReplicas {
+		reason = datav1alpha1.CancelledReason
+		message = fmt.Sprintf("scale-in from %d workers cancelled after %s: %d workers wanted again", st.FromReplicas, took, s.target)
+	}
+	st.TargetReplicas = s.target
+	s.setCondition(metav1.ConditionTrue, reason, message)
+	s.r.Recorder.Eventf(s.rt, nil, eventType, reason, "ScaleIn", "%s", message)
+}
+
+func (s *scaleIn) anyUnfinished() bool {
+	for _, v := range s.pods {
+		if v.state != "" && !v.state.Finished() {
+			return true
+		}
+	}
+	return false
+}
+
+// victimStatuses lists the leaving pods and those cancelled just now.
+func (s *scaleIn) victimStatuses(leaving []int32) []datav1alpha1.VictimStatus {
+	var out []datav1alpha1.VictimStatus
+	for _, v := range s.pods {
+		if v.state == "" || (!slices.Contains(leaving, v.ordinal) && v.state != drainfsm.Cancelled && !v.deleting()) {
+			continue
+		}
+		vs := datav1alpha1.VictimStatus{Pod: v.name(), State: string(v.state), Since: &metav1.Time{Time: v.since}}
+		if d, ok := s.decisions[v.name()]; ok {
+			vs.Message = d.Message
+		}
+		out = append(out, vs)
+	}
+	return out
+}
+
+// summary is the condition's reason and a message a person can act on:
+// counts per phase, then each unfinished victim and what it waits for.
+func (s *scaleIn) summary(leaving []int32) (string, string) {
+	reason := string(drainfsm.Scaled)
+	counts := map[drainfsm.State]int{}
+	var details []string
+	total := 0
+	for _, v := range s.pods {
+		if v.state == "" || !slices.Contains(leaving, v.ordinal) && !v.deleting() {
+			continue
+		}
+		total++
+		counts[v.state]++
+		d, ok := s.decisions[v.name()]
+		r := string(v.state)
+		if ok && d.Waiting() {
+			r = d.Reason
+		}
+		if reasonRank(r) < reasonRank(reason) {
+			reason = r
+		}
+		if !v.state.Finished() {
+			msg := string(v.state)
+			if ok {
+				msg += ": " + d.Message
+			}
+			details = append(details, fmt.Sprintf("%s (%s)", v.name(), msg))
+		}
+	}
+	if s.observeErr != nil && s.anyUnfinished() && reasonRank(datav1alpha1.AlluxioUnreachableReason) < reasonRank(reason) {
+		reason = datav1alpha1.AlluxioUnreachableReason
+		details = append(details, "Alluxio master: "+s.observeErr.Error())
+	}
+	if s.decommissionErr != nil {
+		details = append(details, "last decommission failed: "+s.decommissionErr.Error())
+	}
+	var phases []string
+	for _, st := range drainfsm.States {
+		if counts[st] > 0 {
+			phases = append(phases, fmt.Sprintf("%d %s", counts[st], st))
+		}
+	}
+	head := fmt.Sprintf("scaling in from %d to %d workers", s.current, s.target)
+	if total > 0 {
+		head += fmt.Sprintf(", %d leaving (%s)", total, strings.Join(phases, ", "))
+	}
+	if len(details) > 0 {
+		head += ": " + strings.Join(details, "; ")
+	}
+	return reason, head
+}
+
+func (s *scaleIn) setCondition(status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&s.rt.Status.Conditions, metav1.Condition{
+		Type: datav1alpha1.WorkersScaledInCondition, Status: status, Reason: reason, Message: message,
+		ObservedGeneration: s.rt.Generation,
+	})
+}
