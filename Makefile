@@ -90,3 +90,27 @@ clean: ## Remove built binaries.
 .PHONY: help
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Local cluster (issue 6)
+
+KWOK_VERSION := v0.8.0
+CLUSTER_DIR ?= $(BIN)/cluster
+
+.PHONY: cluster-binaries
+cluster-binaries: test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok $(K8S_BIN)/kruise-manager ## Build everything the local cluster runs (skips what exists).
+
+$(K8S_BIN)/kube-scheduler:
+	@echo ">> building kube-scheduler from k8s.io/kubernetes into bin/k8s (first time: a few minutes)"
+	cd hack/tools/k8s && go build -ldflags "-s -w" -o $@ k8s.io/kubernetes/cmd/kube-scheduler
+
+$(K8S_BIN)/kwok:
+	@echo ">> building kwok $(KWOK_VERSION) into bin/k8s (first time: about 2 minutes)"
+	cd hack/tools/kwok && go build -ldflags "-s -w" -o $@ sigs.k8s.io/kwok/cmd/kwok
+
+$(K8S_BIN)/kruise-manager:
+	@echo ">> building the OpenKruise manager into bin/k8s (first time: about 3 minutes)"
+	cd hack/tools/kruise && go build -ldflags "-s -w" -o $@ github.com/openkruise/kruise
+
+.PHONY: cluster
+cluster: cluster-binaries build ## Run a local cluster (etcd, kube-apiserver, controllers, kube-scheduler, kwok, OpenKruise) until Ctrl-C.
+	go run ./hack/localcluster -dir $(CLUSTER_DIR)

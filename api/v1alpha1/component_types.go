@@ -53,11 +53,16 @@ type AlluxioCompTemplateSpec struct {
 
 	// Properties are Alluxio properties for this component; they outrank
 	// the runtime's global properties.
-	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.endsWith('.port') || (self[k].matches('^[0-9]{1,5}$') && int(self[k]) >= 1 && int(self[k]) <= 65535))",message="properties ending in .port must be a port number between 1 and 65535"
+	// +kubebuilder:validation:MaxProperties=512
+	// +kubebuilder:validation:XValidation:rule="!('alluxio.master.rpc.port' in self) || self['alluxio.master.rpc.port'].matches('^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$')",message="alluxio.master.rpc.port must be a port number between 1 and 65535"
+	// +kubebuilder:validation:XValidation:rule="!('alluxio.master.web.port' in self) || self['alluxio.master.web.port'].matches('^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$')",message="alluxio.master.web.port must be a port number between 1 and 65535"
+	// +kubebuilder:validation:XValidation:rule="!('alluxio.worker.rpc.port' in self) || self['alluxio.worker.rpc.port'].matches('^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$')",message="alluxio.worker.rpc.port must be a port number between 1 and 65535"
+	// +kubebuilder:validation:XValidation:rule="!('alluxio.worker.web.port' in self) || self['alluxio.worker.web.port'].matches('^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$')",message="alluxio.worker.web.port must be a port number between 1 and 65535"
 	// +optional
 	Properties map[string]string `json:"properties,omitempty"`
 
 	// Ports by name (rpc, web, ...). A port property outranks this map.
+	// +kubebuilder:validation:MaxProperties=32
 	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k] >= 1 && self[k] <= 65535)",message="each port must be between 1 and 65535"
 	// +optional
 	Ports map[string]int `json:"ports,omitempty"`

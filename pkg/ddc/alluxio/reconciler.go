@@ -88,9 +88,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 // interval, logged at Info: waiting for workers to drain is normal.
 func (r *Reconciler) waitOrFail(ctx context.Context, err error) (ctrl.Result, error) {
 	var waiting *WaitingError
-	if errors.As(err, &waiting) {
+	switch {
+	case errors.As(err, &waiting):
 		ctrl.LoggerFrom(ctx).Info("waiting for the scale-in", "reason", waiting.Reason, "message", waiting.Message, "requeueAfter", waiting.RequeueAfter)
 		return ctrl.Result{RequeueAfter: waiting.RequeueAfter}, nil
+	case apierrors.IsConflict(err):
+		// Someone else changed a pod or workload since it was read: read
+		// again and retry, nothing for a human to do.
+		ctrl.LoggerFrom(ctx).Info("conflict, retrying", "error", err.Error())
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return ctrl.Result{}, err
 }
@@ -110,7 +116,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, rt *datav1alpha1.Allux
 		return err
 	}
 
-	kind, err := r.workerWorkloadKind(rt)
+	kind, err := r.workerWorkloadKind(ctx, rt)
 	if err != nil {
 		return err
 	}
@@ -140,14 +146,26 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, rt *datav1alpha1.Allux
 }
 
 // workerWorkloadKind is the kind the runtime's workers run as: the one
-// recorded in its status, or, for a new runtime, the one the
-// AdvancedStatefulSet gate picks (then recorded for good).
-func (r *Reconciler) workerWorkloadKind(rt *datav1alpha1.AlluxioRuntime) (datav1alpha1.WorkloadKind, error) {
+// recorded in its status; else the kind of a worker set that already
+// exists (the status may not have been written, or read, yet); else, for
+// a new runtime, the one the AdvancedStatefulSet gate picks. It is then
+// recorded for good, so flipping the gate never orphans workers.
+func (r *Reconciler) workerWorkloadKind(ctx context.Context, rt *datav1alpha1.AlluxioRuntime) (datav1alpha1.WorkloadKind, error) {
 	kind := rt.Status.WorkerWorkloadKind
 	if kind == "" {
 		kind = datav1alpha1.StatefulSetWorkload
 		if r.Gates.Enabled(features.AdvancedStatefulSet) {
 			kind = datav1alpha1.AdvancedStatefulSetWorkload
+		}
+		for _, existing := range []datav1alpha1.WorkloadKind{datav1alpha1.StatefulSetWorkload, datav1alpha1.AdvancedStatefulSetWorkload} {
+			if existing == datav1alpha1.AdvancedStatefulSetWorkload && !r.KruiseInstalled {
+				continue
+			}
+			if _, found, err := r.getWorkerSet(ctx, rt, existing); err != nil {
+				return "", err
+			} else if found {
+				kind = existing
+			}
 		}
 		rt.Status.WorkerWorkloadKind = kind
 	}

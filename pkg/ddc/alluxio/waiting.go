@@ -29,3 +29,7 @@ func (e *WaitingError) Error() string {
 
 // Is makes errors.Is(err, ErrNotYetDrained) true.
 func (e *WaitingError) Is(target error) bool { return target == ErrNotYetDrained }
+
+// conflictRetry is how soon a reconcile that lost an update race runs
+// again.
+const conflictRetry = 200 * time.Millisecond

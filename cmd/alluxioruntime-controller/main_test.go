@@ -1,0 +1,53 @@
+package main
+
+import (
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+)
+
+// buildController builds this command, as a user runs it.
+func buildController(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "alluxioruntime-controller")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestStartUp(t *testing.T) {
+	bin := buildController(t)
+	t.Run("an unknown feature gate fails start-up with one line naming the known gates", func(t *testing.T) {
+		g := NewWithT(t)
+		cmd := exec.Command(bin, "--feature-gates=NoSuchGate=true")
+		out, err := cmd.CombinedOutput()
+		var exitErr *exec.ExitError
+		g.Expect(errors.As(err, &exitErr)).To(BeTrue(), "must exit non-zero, got %v", err)
+		g.Expect(exitErr.ExitCode()).NotTo(Equal(0))
+		text := strings.TrimSpace(string(out))
+		g.Expect(strings.Split(text, "\n")).To(HaveLen(1), "one line, got:\n%s", text)
+		g.Expect(text).To(ContainSubstring("NoSuchGate"))
+		g.Expect(text).To(ContainSubstring("GracefulScaleIn"))
+		g.Expect(text).To(ContainSubstring("AdvancedStatefulSet"))
+	})
+	t.Run("a bad gate value fails start-up", func(t *testing.T) {
+		g := NewWithT(t)
+		out, err := exec.Command(bin, "--feature-gates=GracefulScaleIn=perhaps").CombinedOutput()
+		g.Expect(err).To(HaveOccurred())
+		g.Expect(string(out)).To(ContainSubstring("GracefulScaleIn"))
+	})
+	t.Run("--help lists the gates", func(t *testing.T) {
+		g := NewWithT(t)
+		out, err := exec.Command(bin, "--help").CombinedOutput()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(string(out)).To(ContainSubstring("-feature-gates"))
+		g.Expect(string(out)).To(ContainSubstring("GracefulScaleIn=true|false (BETA - default=true)"))
+		g.Expect(string(out)).To(ContainSubstring("AdvancedStatefulSet=true|false (ALPHA - default=false)"))
+	})
+}
