@@ -17,7 +17,7 @@ tmp="${out}.tmp.$$"
 rm -rf "${tmp}"
 mkdir -p "${tmp}"
 trap 'rm -rf "${tmp}"' EXIT
-mvn -q -B -f "${root}/hack/alluxio/pom.xml" -Dalluxio.version="${version}" \
+mvn -q -B -Dstyle.color=never -f "${root}/hack/alluxio/pom.xml" -Dalluxio.version="${version}" \
   dependency:copy-dependencies -DoutputDirectory="${tmp}"
 touch "${tmp}/.complete"
 rm -rf "${out}"

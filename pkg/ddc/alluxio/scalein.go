@@ -31,6 +31,10 @@ type scaleIn struct {
 	alluxio
 	// decisions made this reconcile, by pod name, for the status.
 	decisions map[string]drainfsm.Decision
+	// marked are the pods that became victims in this reconcile: they
+	// take no further event until the next one, so Pending is recorded
+	// (and shown) before anything happens to them.
+	marked map[string]bool
 }
 
 // reconcileGracefulScaleIn drives every victim one step and returns the
@@ -44,7 +48,7 @@ func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alp
 	s := &scaleIn{
 		r: r, rt: rt, policy: policy, now: r.Clock.Now().UTC().Truncate(time.Millisecond),
 		current: ws.replicas(), target: rt.Spec.Replicas,
-		addrs: map[string]operations.WorkerAddress{}, decisions: map[string]drainfsm.Decision{},
+		addrs: map[string]operations.WorkerAddress{}, decisions: map[string]drainfsm.Decision{}, marked: map[string]bool{},
 	}
 	for i := range workerPods {
 		pod := &workerPods[i]
@@ -133,6 +137,7 @@ func (s *scaleIn) markNewVictims(ctx context.Context, leaving []int32) error {
 		if err := v.persist(ctx, s.r.Client, true); err != nil {
 			return err
 		}
+		s.marked[v.name()] = true
 		s.event(v, corev1.EventTypeNormal, string(drainfsm.Pending),
 			"chosen to leave: scaling in from %d to %d workers", s.current, s.target)
 	}
@@ -152,6 +157,10 @@ func (s *scaleIn) decideAll(ctx context.Context, leaving []int32) error {
 	for i := range s.pods {
 		v := &s.pods[i]
 		if v.state == "" || v.state.Finished() {
+			continue
+		}
+		if s.marked[v.name()] {
+			s.decisions[v.name()] = drainfsm.Decision{Reason: string(drainfsm.Pending), Message: "chosen to leave"}
 			continue
 		}
 		f := s.facts(v, leaving, free > 0)

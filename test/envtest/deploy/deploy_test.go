@@ -77,14 +77,10 @@ func run(m *testing.M) int {
 	utilruntime.Must(apiextensionsv1.AddToScheme(scheme))
 	utilruntime.Must(datav1alpha1.AddToScheme(scheme))
 
-	crdDir := filepath.Join(root, "config", "crd", "bases")
-	if d := os.Getenv("TMPCRD"); d != "" { // TEMP
-		crdDir = d
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	env, err = testenv.Start(ctx, testenv.Options{
-		CRDDirs: []string{crdDir},
+		CRDDirs: []string{filepath.Join(root, "config", "crd", "bases")},
 		Scheme:  scheme,
 	})
 	if errors.Is(err, testenv.ErrBinariesMissing) {

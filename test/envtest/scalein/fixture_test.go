@@ -1,0 +1,307 @@
+package scalein
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/component-base/featuregate"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/emulator"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
+	"github.com/fluid-drain/fluid-drain/pkg/features"
+	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
+)
+
+const (
+	// refresh is the clients' worker list refresh interval, in the
+	// emulator and the runtime's properties alike.
+	refresh = 2 * time.Second
+	long    = 90 * time.Second
+)
+
+// fixture is one test's namespace, emulated Alluxio and controller.
+type fixture struct {
+	t      *testing.T
+	g      *WithT
+	ctx    context.Context
+	ns     string
+	emu    *emulator.Cluster
+	mgr    *framework.Manager
+	logs   *logRecorder
+	gates  featuregate.MutableFeatureGate
+	rtName string
+}
+
+func newFixture(t *testing.T, gateOverrides map[string]bool) *fixture {
+	t.Helper()
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "scalein-"}}
+	g.Expect(k8s.Create(ctx, ns)).To(Succeed())
+	emu := emulator.New(emulator.Config{RefreshInterval: refresh, OperationDuration: 300 * time.Millisecond, IdlePollInterval: 50 * time.Millisecond})
+	emulators.Store(ns.Name, emu)
+	t.Cleanup(func() {
+		emulators.Delete(ns.Name)
+		emu.Close()
+	})
+	f := &fixture{t: t, g: g, ctx: ctx, ns: ns.Name, emu: emu, logs: &logRecorder{}, rtName: "cache"}
+	gates := features.MutableGates.DeepCopy()
+	g.Expect(gates.SetFromMap(gateOverrides)).To(Succeed())
+	f.gates = gates
+	f.start()
+	return f
+}
+
+// emulatorExecutor runs the Alluxio CLI the controller execs in the master
+// pod through the `alluxio` shim, against this namespace's emulator.
+type emulatorExecutor struct{}
+
+func (emulatorExecutor) Exec(ctx context.Context, namespace, pod, container string, argv []string) ([]byte, []byte, error) {
+	v, ok := emulators.Load(namespace)
+	if !ok {
+		return nil, nil, fmt.Errorf("no emulated Alluxio in namespace %s", namespace)
+	}
+	local := operations.LocalExecutor{Path: shimPath, Env: []string{"ALLUXIO_EMULATOR_URL=" + v.(*emulator.Cluster).MasterURL()}}
+	return local.Exec(ctx, namespace, pod, container, argv)
+}
+
+// start runs a controller manager; stop it with stopController.
+func (f *fixture) start() {
+	f.t.Helper()
+	mgr, err := framework.StartManager(env.Config, framework.ManagerOptions{
+		Gates:     f.gates,
+		Connector: alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
+		Logger:    logr.New(f.logs),
+	})
+	f.g.Expect(err).NotTo(HaveOccurred())
+	f.mgr = mgr
+	f.t.Cleanup(func() { _ = mgr.Stop() })
+}
+
+func (f *fixture) stopController() {
+	f.t.Helper()
+	f.g.Expect(f.mgr.Stop()).To(Succeed())
+}
+
+// createRuntime creates a runtime whose workers use container network
+// (each pod its own 127.0.1.x address) with short drain timings.
+func (f *fixture) createRuntime(replicas int32, mutate ...func(*datav1alpha1.AlluxioRuntime)) *datav1alpha1.AlluxioRuntime {
+	f.t.Helper()
+	rt := &datav1alpha1.AlluxioRuntime{
+		ObjectMeta: metav1.ObjectMeta{Name: f.rtName, Namespace: f.ns},
+		Spec: datav1alpha1.AlluxioRuntimeSpec{
+			Replicas:   replicas,
+			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": refresh.String()},
+			Master:     datav1alpha1.AlluxioCompTemplateSpec{NetworkMode: datav1alpha1.ContainerNetworkMode},
+			Worker:     datav1alpha1.AlluxioCompTemplateSpec{NetworkMode: datav1alpha1.ContainerNetworkMode},
+			ScaleIn: datav1alpha1.ScaleInPolicy{
+				PollInterval: &metav1.Duration{Duration: 500 * time.Millisecond},
+				QuietPeriod:  &metav1.Duration{Duration: time.Second},
+				DrainTimeout: &metav1.Duration{Duration: 2 * time.Minute},
+			},
+		},
+	}
+	for _, m := range mutate {
+		m(rt)
+	}
+	f.g.Expect(k8s.Create(f.ctx, rt)).To(Succeed())
+	return rt
+}
+
+// waitReady waits until n workers run and are registered with Alluxio.
+func (f *fixture) waitReady(n int) {
+	f.t.Helper()
+	f.g.Eventually(func(g Gomega) {
+		live := 0
+		for _, w := range f.emu.Workers() {
+			if w.State == emulator.WorkerLive {
+				live++
+			}
+		}
+		g.Expect(live).To(Equal(n))
+		rt := f.runtime()
+		g.Expect(rt.Status.WorkerNumberReady).To(Equal(int32(n)))
+	}, long, 200*time.Millisecond).Should(Succeed())
+}
+
+// scaleTo does what `kubectl scale alluxioruntime/<name> --replicas=n` does.
+func (f *fixture) scaleTo(n int32) {
+	f.t.Helper()
+	scale := &autoscalingv1.Scale{Spec: autoscalingv1.ScaleSpec{Replicas: n}}
+	rt := f.runtime()
+	f.g.Expect(k8s.SubResource("scale").Update(f.ctx, rt, client.WithSubResourceBody(scale))).To(Succeed())
+}
+
+func (f *fixture) runtime() *datav1alpha1.AlluxioRuntime {
+	rt := &datav1alpha1.AlluxioRuntime{}
+	_ = k8s.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: f.rtName}, rt)
+	return rt
+}
+
+func (f *fixture) workerSetReplicas() int32 {
+	sts := &appsv1.StatefulSet{}
+	_ = k8s.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: f.rtName + "-worker"}, sts)
+	return ptr.Deref(sts.Spec.Replicas, -1)
+}
+
+func (f *fixture) workerPods() []corev1.Pod {
+	pods := &corev1.PodList{}
+	_ = k8s.List(f.ctx, pods, client.InNamespace(f.ns), client.MatchingLabels{datav1alpha1.ComponentLabel: datav1alpha1.WorkerComponent})
+	return pods.Items
+}
+
+func (f *fixture) pod(name string) (*corev1.Pod, bool) {
+	pod := &corev1.Pod{}
+	if err := k8s.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: name}, pod); err != nil {
+		return nil, false
+	}
+	return pod, true
+}
+
+func (f *fixture) scaledIn() *metav1.Condition {
+	return meta.FindStatusCondition(f.runtime().Status.Conditions, datav1alpha1.WorkersScaledInCondition)
+}
+
+// waitScaled waits until the scale-in finished with reason Scaled and
+// exactly n worker pods remain, none holding the finalizer.
+func (f *fixture) waitScaled(n int) {
+	f.t.Helper()
+	f.g.Eventually(func(g Gomega) {
+		c := f.scaledIn()
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
+		g.Expect(c.Reason).To(Equal(datav1alpha1.ScaledReason))
+		pods := f.workerPods()
+		g.Expect(pods).To(HaveLen(n))
+		for _, p := range pods {
+			g.Expect(p.Finalizers).NotTo(ContainElement(datav1alpha1.ScaleInFinalizer))
+			g.Expect(p.Annotations).NotTo(HaveKey(datav1alpha1.ScaleInStateAnnotation))
+		}
+	}, long, 250*time.Millisecond).Should(Succeed())
+}
+
+// history records, from watches, every reason the WorkersScaledIn
+// condition took and every state each worker pod's annotation took, and
+// flags any worker pod deleted while its emulated worker was still busy.
+type history struct {
+	mu            sync.Mutex
+	reasons       []string
+	podStates     map[string][]string
+	deletedBusy   []string
+	deletedAt     map[string]time.Time
+	stop          context.CancelFunc
+}
+
+func (f *fixture) record() *history {
+	f.t.Helper()
+	ctx, cancel := context.WithCancel(f.ctx)
+	h := &history{podStates: map[string][]string{}, deletedAt: map[string]time.Time{}, stop: cancel}
+	f.t.Cleanup(cancel)
+	rtw, err := k8s.Watch(ctx, &datav1alpha1.AlluxioRuntimeList{}, client.InNamespace(f.ns))
+	f.g.Expect(err).NotTo(HaveOccurred())
+	podw, err := k8s.Watch(ctx, &corev1.PodList{}, client.InNamespace(f.ns), client.MatchingLabels{datav1alpha1.ComponentLabel: datav1alpha1.WorkerComponent})
+	f.g.Expect(err).NotTo(HaveOccurred())
+	go func() {
+		for ev := range rtw.ResultChan() {
+			rt, ok := ev.Object.(*datav1alpha1.AlluxioRuntime)
+			if !ok {
+				continue
+			}
+			if c := meta.FindStatusCondition(rt.Status.Conditions, datav1alpha1.WorkersScaledInCondition); c != nil {
+				h.mu.Lock()
+				if len(h.reasons) == 0 || h.reasons[len(h.reasons)-1] != c.Reason {
+					h.reasons = append(h.reasons, c.Reason)
+				}
+				h.mu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		for ev := range podw.ResultChan() {
+			pod, ok := ev.Object.(*corev1.Pod)
+			if !ok || ev.Type == watch.Error {
+				continue
+			}
+			h.mu.Lock()
+			if s, ok := pod.Annotations[datav1alpha1.ScaleInStateAnnotation]; ok {
+				states := h.podStates[pod.Name]
+				if len(states) == 0 || states[len(states)-1] != s {
+					h.podStates[pod.Name] = append(states, s)
+				}
+			}
+			if !pod.DeletionTimestamp.IsZero() {
+				if _, seen := h.deletedAt[pod.Name]; !seen {
+					h.deletedAt[pod.Name] = time.Now()
+					if w, ok := f.emu.Worker(pod.Status.PodIP, 30000); ok && (w.Busy || w.OperationsInFlight > 0) {
+						h.deletedBusy = append(h.deletedBusy, fmt.Sprintf("%s (%d operations in flight, busy=%v)", pod.Name, w.OperationsInFlight, w.Busy))
+					}
+				}
+			}
+			h.mu.Unlock()
+		}
+	}()
+	return h
+}
+
+func (h *history) snapshot() (reasons []string, podStates map[string][]string, deletedBusy []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	podStates = map[string][]string{}
+	for k, v := range h.podStates {
+		podStates[k] = slices.Clone(v)
+	}
+	return slices.Clone(h.reasons), podStates, slices.Clone(h.deletedBusy)
+}
+
+// inOrder reports whether want appears in got in that order (other
+// entries may come between).
+func inOrder(got, want []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+// logRecorder is a logr sink that keeps Error lines, so a test can assert
+// that a normal scale-in logs none.
+type logRecorder struct {
+	mu     sync.Mutex
+	errors []string
+}
+
+func (l *logRecorder) Init(logr.RuntimeInfo)  {}
+func (l *logRecorder) Enabled(int) bool       { return false }
+func (l *logRecorder) Info(int, string, ...any) {}
+func (l *logRecorder) Error(err error, msg string, kv ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errors = append(l.errors, fmt.Sprintf("%s: %v %v", msg, err, kv))
+}
+func (l *logRecorder) WithValues(...any) logr.LogSink { return l }
+func (l *logRecorder) WithName(string) logr.LogSink   { return l }
+
+func (l *logRecorder) errorLines() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.errors, "\n")
+}
