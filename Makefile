@@ -95,6 +95,8 @@ help: ## List the targets.
 
 KWOK_VERSION := v0.8.0
 CLUSTER_DIR ?= $(BIN)/cluster
+# e.g. CLUSTER_FLAGS="-nodes 5 -no-kruise -emulator-url http://127.0.0.1:19999"
+CLUSTER_FLAGS ?=
 
 .PHONY: cluster-binaries
 cluster-binaries: test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok $(K8S_BIN)/kruise-manager ## Build everything the local cluster runs (skips what exists).
@@ -113,4 +115,5 @@ $(K8S_BIN)/kruise-manager:
 
 .PHONY: cluster
 cluster: cluster-binaries build ## Run a local cluster (etcd, kube-apiserver, controllers, kube-scheduler, kwok, OpenKruise) until Ctrl-C.
-	go run ./hack/localcluster -dir $(CLUSTER_DIR)
+	go build -o $(BIN)/localcluster ./hack/localcluster
+	$(BIN)/localcluster -dir $(CLUSTER_DIR) $(CLUSTER_FLAGS)

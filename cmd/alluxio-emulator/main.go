@@ -29,6 +29,7 @@ func main() {
 		masterAddr string
 		workers    string
 		verbose    bool
+		watch      watchFlags
 	)
 	flag.StringVar(&masterAddr, "master-addr", "127.0.0.1:19999", "address of the master's web API and the control API (loopback)")
 	flag.StringVar(&cfg.Version, "version", emulator.DefaultVersion, "Alluxio version to emulate (2.9.x lacks decommissionWorker)")
@@ -38,18 +39,23 @@ func main() {
 	flag.BoolVar(&cfg.EnforceWait, "enforce-wait", false, "make decommissionWorker honour --wait (Alluxio does not)")
 	flag.StringVar(&workers, "workers", "", "workers to start with, host:rpcPort:webPort separated by commas")
 	flag.BoolVar(&verbose, "v", false, "log every event")
+	flag.StringVar(&watch.kubeconfig, "kubeconfig", "", "if set, watch worker pods in this cluster and run one emulated worker per Running worker pod, on its pod IP (see -watch-*)")
+	flag.StringVar(&watch.namespace, "watch-namespace", "", "namespace of the worker pods to watch (default: all)")
+	flag.StringVar(&watch.selector, "watch-selector", "data.fluid.io/component=worker", "label selector of the worker pods to watch")
+	flag.IntVar(&watch.rpcPort, "worker-rpc-port", 29999, "rpc port of a watched pod's worker when its containers have no port named \"rpc\"")
+	flag.IntVar(&watch.webPort, "worker-web-port", 30000, "web port of a watched pod's worker when its containers have no port named \"web\"")
 	flag.Parse()
 
 	if verbose {
 		cfg.Logger = funcr.New(func(prefix, args string) { fmt.Fprintln(os.Stderr, prefix, args) }, funcr.Options{Verbosity: 1})
 	}
-	if err := serve(cfg, masterAddr, workers, cfg.Logger); err != nil {
+	if err := serve(cfg, masterAddr, workers, watch, cfg.Logger); err != nil {
 		fmt.Fprintln(os.Stderr, "alluxio-emulator:", err)
 		os.Exit(1)
 	}
 }
 
-func serve(cfg emulator.Config, masterAddr, workers string, log logr.Logger) error {
+func serve(cfg emulator.Config, masterAddr, workers string, watch watchFlags, log logr.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -68,6 +74,11 @@ func serve(cfg emulator.Config, masterAddr, workers string, log logr.Logger) err
 		}
 	}
 	fmt.Fprintf(os.Stderr, "alluxio-emulator: Alluxio %s master at %s\n", c.Version(), c.MasterURL())
+	if watch.kubeconfig != "" {
+		if err := watch.run(ctx, c); err != nil {
+			return err
+		}
+	}
 	<-ctx.Done()
 	if log.GetSink() != nil {
 		log.Info("shutting down")

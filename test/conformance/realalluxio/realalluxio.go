@@ -70,19 +70,18 @@ type Config struct {
 // alluxio-site.properties before Config.Properties. They keep the
 // cluster small, local and quick to notice changes.
 var DefaultProperties = map[string]string{
-	"alluxio.master.journal.type":                   "NOOP",
-	"alluxio.master.metastore":                      "HEAP",
-	"alluxio.master.update.check.enabled":           "false",
-	"alluxio.master.worker.timeout":                 "10s",
-	"alluxio.master.lost.worker.detection.interval": "1s",
-	"alluxio.user.worker.list.refresh.interval":     "1s",
-	"alluxio.worker.block.heartbeat.interval":       "1s",
-	"alluxio.worker.ramdisk.size":                   "32MB",
-	"alluxio.worker.tieredstore.levels":             "1",
-	"alluxio.worker.tieredstore.level0.alias":       "MEM",
-	"alluxio.worker.tieredstore.level0.dirs.quota":  "32MB",
+	"alluxio.master.journal.type":                       "NOOP",
+	"alluxio.master.metastore":                          "HEAP",
+	"alluxio.master.update.check.enabled":               "false",
+	"alluxio.master.worker.timeout":                     "10s",
+	"alluxio.master.lost.worker.detection.interval":     "1s",
+	"alluxio.user.worker.list.refresh.interval":         "1s",
+	"alluxio.worker.block.heartbeat.interval":           "1s",
+	"alluxio.worker.ramdisk.size":                       "32MB",
+	"alluxio.worker.tieredstore.levels":                 "1",
+	"alluxio.worker.tieredstore.level0.alias":           "MEM",
+	"alluxio.worker.tieredstore.level0.dirs.quota":      "32MB",
 	"alluxio.worker.tieredstore.level0.dirs.mediumtype": "MEM",
-	"alluxio.web.ui.enabled":                            "true",
 }
 
 // Worker is one worker process's address.
@@ -484,13 +483,6 @@ func (c *Cluster) Stop() {
 		}()
 	}
 	wg.Wait()
-}
-
-// MasterInfo is the part of /api/v1/master/info the launcher reads.
-type MasterInfo struct {
-	Version     string            `json:"version"`
-	Workers     []json.RawMessage `json:"workers"`
-	LostWorkers []json.RawMessage `json:"lostWorkers"`
 }
 
 // GetMasterInfo reads the master's /api/v1/master/info as raw JSON.

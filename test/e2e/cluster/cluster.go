@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -96,6 +97,7 @@ type Cluster struct {
 
 	logf      func(string, ...any)
 	tmpDir    bool
+	lock      *os.File
 	procs     []*process // in start order
 	logFiles  []*os.File
 	listeners []net.Listener
@@ -144,8 +146,16 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 			return nil, err
 		}
 		c.tmpDir = true
-	} else if err := prepareDir(c.Dir); err != nil {
-		return nil, err
+	} else {
+		// A lock beside Dir keeps a second cluster from wiping the
+		// directory of one that runs.
+		if c.lock, err = lockFile(filepath.Clean(c.Dir) + ".lock"); err != nil {
+			return nil, err
+		}
+		if err := prepareDir(c.Dir); err != nil {
+			c.lock.Close()
+			return nil, err
+		}
 	}
 	if c.LogDir == "" {
 		c.LogDir = filepath.Join(c.Dir, "logs")
@@ -270,6 +280,20 @@ func prepareDir(dir string) error {
 	return os.WriteFile(filepath.Join(dir, markerFile), []byte("state of a local cluster (test/e2e/cluster); wiped at its next start\n"), 0o644)
 }
 
+// lockFile takes an exclusive flock on path, held until the file is
+// closed (or this process ends).
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cluster: another cluster runs in %s (%s is locked): %w", strings.TrimSuffix(path, ".lock"), path, err)
+	}
+	return f, nil
+}
+
 // run starts a component, its output going to LogDir/name.log, and
 // checks that it survives its first half second (a bad flag shows here).
 func (c *Cluster) run(name, path string, args, env []string) (*process, error) {
@@ -360,6 +384,9 @@ func (c *Cluster) Stop() error {
 		}
 		if c.tmpDir {
 			errs = append(errs, os.RemoveAll(c.Dir))
+		}
+		if c.lock != nil {
+			errs = append(errs, c.lock.Close())
 		}
 		c.stopErr = errors.Join(errs...)
 		if len(c.procs) > 0 {

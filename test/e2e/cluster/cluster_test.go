@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -188,6 +189,11 @@ func TestCluster(t *testing.T) {
 		}
 		ex, err := operations.NewPodExecutor(c.Config)
 		must(t, err)
+		// An emulated worker serving on a pod's own IP, as a worker pod's
+		// Alluxio process would.
+		w, err := emu.AddWorker(nativePods[0].Status.PodIP, 29999, 0)
+		must(t, err)
+		t.Logf("emulated worker at %s (web port %d)", w.Address(), w.WebPort)
 
 		argv := []string{"alluxio", "fsadmin", "report", "capacity"}
 		var wantOut, wantErr bytes.Buffer
@@ -198,7 +204,7 @@ func TestCluster(t *testing.T) {
 		if err != nil {
 			t.Fatalf("exec %v: %v (stderr %q)", argv, err, stderr)
 		}
-		if string(stdout) != wantOut.String() {
+		if string(stdout) != wantOut.String() || !strings.Contains(string(stdout), w.Host) {
 			t.Fatalf("exec stdout %q, want %q", stdout, wantOut.String())
 		}
 		t.Logf("exec %v in amaster-0:\n%s", argv, stdout)
@@ -351,4 +357,68 @@ func must(t *testing.T, err error) {
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
+}
+
+// TestKilledStarterLeavesNothing starts a cluster in a child process (this
+// test binary again), kills that child with SIGKILL, so no Stop runs, and
+// checks that every component dies with it.
+func TestKilledStarterLeavesNothing(t *testing.T) {
+	if os.Getenv(helperEnv) == "1" {
+		runHelper()
+		return
+	}
+	if err := cluster.CheckBinaries("", false); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestKilledStarterLeavesNothing$")
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	var ready helperReady
+	if err := json.NewDecoder(out).Decode(&ready); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("reading the helper's pids: %v", err)
+	}
+	defer os.RemoveAll(ready.Dir) // nobody else removes it after a kill
+	if len(ready.Pids) != 5 {
+		t.Errorf("helper runs %v, want 5 components", ready.Pids)
+	}
+	if left := leftovers(t, ready.Pids); len(left) != len(ready.Pids) {
+		t.Fatalf("not every component runs before the kill: %v", left)
+	}
+	must(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	var left []string
+	err = poll(ctx, 20*time.Second, func() bool {
+		left = leftovers(t, ready.Pids)
+		return len(left) == 0
+	})
+	if err != nil {
+		t.Fatalf("processes left 20s after SIGKILL of their starter: %v", left)
+	}
+}
+
+const helperEnv = "CLUSTER_E2E_KILL_HELPER"
+
+type helperReady struct {
+	Dir  string
+	Pids map[string]int
+}
+
+// runHelper starts a small cluster, prints its pids, and waits to be
+// killed.
+func runHelper() {
+	c, err := cluster.Start(context.Background(), cluster.Options{Nodes: 1})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		os.Exit(1)
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(helperReady{Dir: c.Dir, Pids: c.Pids()})
+	time.Sleep(time.Hour)
+	os.Exit(3)
 }

@@ -201,12 +201,12 @@ func (f *fixture) waitScaled(n int) {
 // condition took and every state each worker pod's annotation took, and
 // flags any worker pod deleted while its emulated worker was still busy.
 type history struct {
-	mu            sync.Mutex
-	reasons       []string
-	podStates     map[string][]string
-	deletedBusy   []string
-	deletedAt     map[string]time.Time
-	stop          context.CancelFunc
+	mu          sync.Mutex
+	reasons     []string
+	podStates   map[string][]string
+	deletedBusy []string
+	deletedAt   map[string]time.Time
+	stop        context.CancelFunc
 }
 
 func (f *fixture) record() *history {
@@ -289,8 +289,8 @@ type logRecorder struct {
 	errors []string
 }
 
-func (l *logRecorder) Init(logr.RuntimeInfo)  {}
-func (l *logRecorder) Enabled(int) bool       { return false }
+func (l *logRecorder) Init(logr.RuntimeInfo)    {}
+func (l *logRecorder) Enabled(int) bool         { return false }
 func (l *logRecorder) Info(int, string, ...any) {}
 func (l *logRecorder) Error(err error, msg string, kv ...any) {
 	l.mu.Lock()

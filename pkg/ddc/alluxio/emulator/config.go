@@ -80,26 +80,31 @@ func (cfg Config) withDefaults() Config {
 }
 
 // hasDecommission reports whether this version ships decommissionWorker,
-// enableWorker and the worker operations endpoint (Alluxio PR #17310,
-// first released in 2.10; not in open-source 2.9.x or older).
+// enableWorker and the worker operations endpoint (Alluxio PR #17310).
+// The real jars on Maven Central show them in open-source 2.9.4 and
+// later (2.9.4's alluxio-shell has DecommissionWorkerCommand; 2.9.3's
+// does not), so "2.10+" was too strict.
 func (cfg Config) hasDecommission() bool {
-	major, minor := versionNumbers(cfg.Version)
-	return major > 2 || (major == 2 && minor >= 10)
+	major, minor, patch := versionNumbers(cfg.Version)
+	return major > 2 || (major == 2 && (minor >= 10 || (minor == 9 && patch >= 4)))
 }
 
-// versionNumbers reads "2.10.0" or "2.10.0-SNAPSHOT" as (2, 10); an
+// versionNumbers reads "2.10.0" or "2.10.0-SNAPSHOT" as (2, 10, 0); an
 // unreadable version counts as the newest, so it has every feature.
-func versionNumbers(version string) (major, minor int) {
+func versionNumbers(version string) (major, minor, patch int) {
 	parts := strings.SplitN(version, ".", 3)
 	if len(parts) < 2 {
-		return 99, 0
+		return 99, 0, 0
 	}
 	var ok bool
 	if major, ok = leadingInt(parts[0]); !ok {
-		return 99, 0
+		return 99, 0, 0
 	}
 	minor, _ = leadingInt(parts[1])
-	return major, minor
+	if len(parts) == 3 {
+		patch, _ = leadingInt(parts[2])
+	}
+	return major, minor, patch
 }
 
 func leadingInt(s string) (int, bool) {
