@@ -167,7 +167,7 @@ func decideDraining(f Facts, p Policy) Decision {
 		return Decision{Event: Drained, Reason: string(Scaled), Message: why}
 	}
 	if elapsed(f.Now, f.DecommissionedAt) > p.DrainTimeout {
-		return Decision{Event: Timeout, Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s: %s", p.DrainTimeout, why)}
+		return Decision{Event: Timeout, Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is %s", p.DrainTimeout, why, p.OnDrainTimeout)}
 	}
 	return Decision{Reason: string(Draining), Message: why}
 }

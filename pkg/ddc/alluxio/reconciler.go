@@ -63,6 +63,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, rt); err != nil {
 		if apierrors.IsNotFound(err) {
 			// Gone: its pods go with it, and none may keep our finalizer.
+			forgetRuntime(req.Namespace, req.Name)
 			return ctrl.Result{}, r.releaseAllPods(ctx, req.NamespacedName)
 		}
 		return ctrl.Result{}, err

@@ -240,6 +240,7 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	if err := v.persist(ctx, s.r.Client, keep); err != nil {
 		return err
 	}
+	countTransition(s.rt.Namespace, s.rt.Name, d.Event, to)
 	log.Info("scale-in victim moved", "pod", klog.KObj(v.pod), "from", from, "to", to, "reason", d.Reason, "message", d.Message)
 	eventType := corev1.EventTypeNormal
 	if to == drainfsm.TimedOut || to == drainfsm.Failed || d.Event == drainfsm.Force {

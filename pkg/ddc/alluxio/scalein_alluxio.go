@@ -89,6 +89,7 @@ func (s *scaleIn) decommissionBatch(ctx context.Context) {
 		s.unsupported = err.Error()
 	case err != nil:
 		s.decommissionErr = err
+		decommissionFailures.WithLabelValues(s.rt.Namespace, s.rt.Name).Inc()
 		s.r.Recorder.Eventf(s.rt, nil, corev1.EventTypeWarning, datav1alpha1.DecommissionFailedReason, "ScaleIn",
 			"decommission of %v failed, will retry: %v", names, err)
 	}

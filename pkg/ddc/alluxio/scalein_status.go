@@ -40,6 +40,7 @@ func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) err
 	if running && (st == nil || st.CompletionTime != nil) {
 		st = &datav1alpha1.ScaleInStatus{FromReplicas: s.current, StartTime: &metav1.Time{Time: s.now}}
 		s.rt.Status.ScaleIn = st
+		initCounters(s.rt.Namespace, s.rt.Name)
 	}
 	if st == nil {
 		return nil
@@ -48,6 +49,11 @@ func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) err
 		st.TargetReplicas = s.target
 	}
 	st.Victims = s.victimStatuses(leaving)
+	counts := map[drainfsm.State]int{}
+	for _, v := range st.Victims {
+		counts[drainfsm.State(v.State)]++
+	}
+	recordVictimStates(s.rt.Namespace, s.rt.Name, counts)
 
 	if !running || replicas == s.target && !s.anyUnfinished() {
 		if st.CompletionTime == nil {
@@ -72,6 +78,7 @@ func (s *scaleIn) complete(st *datav1alpha1.ScaleInStatus) {
 		message = fmt.Sprintf("scale-in from %d workers cancelled after %s: %d workers wanted again", st.FromReplicas, took, s.target)
 	}
 	st.TargetReplicas = s.target
+	scaleInDuration.WithLabelValues(s.rt.Namespace, s.rt.Name, reason).Observe(s.now.Sub(st.StartTime.Time).Seconds())
 	s.setCondition(metav1.ConditionTrue, reason, message)
 	s.r.Recorder.Eventf(s.rt, nil, eventType, reason, "ScaleIn", "%s", message)
 }

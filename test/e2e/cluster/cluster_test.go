@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,7 +193,7 @@ func TestCluster(t *testing.T) {
 		must(t, err)
 		// An emulated worker serving on a pod's own IP, as a worker pod's
 		// Alluxio process would.
-		w, err := emu.AddWorker(nativePods[0].Status.PodIP, 29999, 0)
+		w, err := emu.AddWorker(nativePods[0].Status.PodIP, 29999, 0) // web port 0: a free one
 		must(t, err)
 		t.Logf("emulated worker at %s (web port %d)", w.Address(), w.WebPort)
 
@@ -221,6 +223,75 @@ func TestCluster(t *testing.T) {
 			t.Fatal("exec of a failing command succeeded")
 		} else {
 			t.Logf("failing command: %v", err)
+		}
+	})
+
+	t.Run("emulator watch mode follows worker pods", func(t *testing.T) {
+		// cmd/alluxio-emulator -kubeconfig runs one worker per Running
+		// pod on the pod's IP, and removes it when the pod terminates.
+		emuBin := filepath.Join(shimDir, "alluxio-emulator")
+		b := exec.CommandContext(ctx, "go", "build", "-o", emuBin, "./cmd/alluxio-emulator")
+		b.Dir = root
+		if out, err := b.CombinedOutput(); err != nil {
+			t.Fatalf("building alluxio-emulator: %v\n%s", err, out)
+		}
+		port := freePort(t)
+		var logs bytes.Buffer
+		cmd := exec.CommandContext(ctx, emuBin, "-master-addr", fmt.Sprintf("127.0.0.1:%d", port),
+			"-kubeconfig", c.KubeconfigPath, "-watch-namespace", ns, "-watch-selector", "app=native", "-worker-web-port", "0")
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		must(t, cmd.Start())
+		defer func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+			t.Logf("alluxio-emulator output:\n%s", logs.String())
+		}()
+		info := fmt.Sprintf("http://127.0.0.1:%d/api/v1/master/info", port)
+		liveHosts := func() []string {
+			var mi struct {
+				Workers []struct {
+					Address struct{ Host string } `json:"address"`
+				} `json:"workers"`
+			}
+			resp, err := http.Get(info)
+			if err != nil {
+				return nil
+			}
+			defer resp.Body.Close()
+			if json.NewDecoder(resp.Body).Decode(&mi) != nil {
+				return nil
+			}
+			var hosts []string
+			for _, w := range mi.Workers {
+				hosts = append(hosts, w.Address.Host)
+			}
+			sort.Strings(hosts)
+			return hosts
+		}
+		podIPs := func(names ...string) []string {
+			var ips []string
+			for _, p := range nativePods {
+				for _, n := range names {
+					if p.Name == n {
+						ips = append(ips, p.Status.PodIP)
+					}
+				}
+			}
+			sort.Strings(ips)
+			return ips
+		}
+		want := podIPs("native-0", "native-1", "native-2")
+		var got []string
+		if err := poll(ctx, 30*time.Second, func() bool { got = liveHosts(); return slices.Equal(got, want) }); err != nil {
+			t.Fatalf("live workers %v, want %v", got, want)
+		}
+		var sts appsv1.StatefulSet
+		must(t, cl.Get(ctx, client.ObjectKey{Namespace: ns, Name: "native"}, &sts))
+		sts.Spec.Replicas = ptr.To[int32](2)
+		must(t, cl.Update(ctx, &sts))
+		want = podIPs("native-0", "native-1")
+		if err := poll(ctx, 30*time.Second, func() bool { got = liveHosts(); return slices.Equal(got, want) }); err != nil {
+			t.Fatalf("after scale-in to 2: live workers %v, want %v", got, want)
 		}
 	})
 
@@ -350,6 +421,14 @@ func poll(ctx context.Context, timeout time.Duration, cond func() bool) error {
 		}
 	}
 	return nil
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 func must(t *testing.T, err error) {

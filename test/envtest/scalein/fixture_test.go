@@ -47,6 +47,8 @@ type fixture struct {
 	logs   *logRecorder
 	gates  featuregate.MutableFeatureGate
 	rtName string
+	// metricsAddr, when set, is where the controller serves /metrics.
+	metricsAddr string
 }
 
 func newFixture(t *testing.T, gateOverrides map[string]bool) *fixture {
@@ -86,9 +88,10 @@ func (emulatorExecutor) Exec(ctx context.Context, namespace, pod, container stri
 func (f *fixture) start() {
 	f.t.Helper()
 	mgr, err := framework.StartManager(env.Config, framework.ManagerOptions{
-		Gates:     f.gates,
-		Connector: alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
-		Logger:    logr.New(f.logs),
+		Gates:       f.gates,
+		Connector:   alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
+		Logger:      logr.New(f.logs),
+		MetricsAddr: f.metricsAddr,
 	})
 	f.g.Expect(err).NotTo(HaveOccurred())
 	f.mgr = mgr
@@ -207,12 +210,16 @@ type history struct {
 	deletedBusy []string
 	deletedAt   map[string]time.Time
 	stop        context.CancelFunc
+	// current state per pod, and the most pods ever holding a
+	// decommission slot (Decommissioning, Draining) at once.
+	current    map[string]string
+	maxHolding int
 }
 
 func (f *fixture) record() *history {
 	f.t.Helper()
 	ctx, cancel := context.WithCancel(f.ctx)
-	h := &history{podStates: map[string][]string{}, deletedAt: map[string]time.Time{}, stop: cancel}
+	h := &history{podStates: map[string][]string{}, deletedAt: map[string]time.Time{}, stop: cancel, current: map[string]string{}}
 	f.t.Cleanup(cancel)
 	rtw, err := k8s.Watch(ctx, &datav1alpha1.AlluxioRuntimeList{}, client.InNamespace(f.ns))
 	f.g.Expect(err).NotTo(HaveOccurred())
@@ -246,6 +253,17 @@ func (f *fixture) record() *history {
 					h.podStates[pod.Name] = append(states, s)
 				}
 			}
+			h.current[pod.Name] = pod.Annotations[datav1alpha1.ScaleInStateAnnotation]
+			if ev.Type == watch.Deleted {
+				delete(h.current, pod.Name)
+			}
+			holding := 0
+			for _, s := range h.current {
+				if s == "Decommissioning" || s == "Draining" {
+					holding++
+				}
+			}
+			h.maxHolding = max(h.maxHolding, holding)
 			if !pod.DeletionTimestamp.IsZero() {
 				if _, seen := h.deletedAt[pod.Name]; !seen {
 					h.deletedAt[pod.Name] = time.Now()
@@ -304,4 +322,12 @@ func (l *logRecorder) errorLines() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.errors, "\n")
+}
+
+// scaledInReason is the WorkersScaledIn reason, "" before there is one.
+func (f *fixture) scaledInReason() string {
+	if c := f.scaledIn(); c != nil {
+		return c.Reason
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
@@ -75,13 +76,7 @@ func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 		f.emu.SetBusy(p.Status.PodIP, 30000, true)
 	}
 	f.scaleTo(2)
-	f.g.Eventually(func() string {
-		c := f.scaledIn()
-		if c == nil {
-			return ""
-		}
-		return c.Reason
-	}, long, 50*time.Millisecond).Should(Equal("Draining"))
+	f.g.Eventually(f.scaledInReason, long, 50*time.Millisecond).Should(Equal("Draining"))
 
 	f.scaleTo(4)
 	f.g.Eventually(func(g Gomega) {
@@ -123,7 +118,7 @@ func TestFurtherScaleInMidDrainExtendsTheScaleIn(t *testing.T) {
 		return p.Annotations[datav1alpha1.ScaleInStateAnnotation]
 	}, long, 50*time.Millisecond).Should(Equal("Draining"))
 	f.scaleTo(1)
-	f.g.Eventually(func() string { return f.scaledIn().Message }, long, 100*time.Millisecond).Should(ContainSubstring("from 4 to 1"))
+	f.g.Eventually(func() string { return ptr.Deref(f.scaledIn(), metav1.Condition{}).Message }, long, 100*time.Millisecond).Should(ContainSubstring("from 4 to 1"))
 	f.emu.SetBusy(p3.Status.PodIP, 30000, false)
 	f.waitScaled(1)
 	f.g.Expect(f.scaledIn().Message).To(ContainSubstring("scaled in from 4 to 1 workers"))
