@@ -44,6 +44,10 @@ const (
 	// AlluxioUnreachableReason: the master could not be asked; the
 	// scale-in waits, and no worker leaves meanwhile.
 	AlluxioUnreachableReason = "AlluxioUnreachable"
+	// RestartedReason: a cancelled victim's pod was restarted, because
+	// Alluxio takes a decommissioned worker back into service only when its
+	// process restarts.
+	RestartedReason = "Restarted"
 	// ForcedReason: a worker left before it was drained, because of
 	// onDrainTimeout: Force or the force annotation.
 	ForcedReason = "Forced"

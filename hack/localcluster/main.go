@@ -25,6 +25,7 @@ func main() {
 		noKruise    bool
 		emulatorURL string
 	)
+	flag.StringVar(&opts.Root, "root", "", "repository root (default: found from the working directory, else the parent of this binary's bin/)")
 	flag.StringVar(&opts.Dir, "dir", "", "state directory: kubeconfig, certificates, etcd data, logs (wiped at start, kept at exit; default: a temporary directory, removed at exit)")
 	flag.IntVar(&opts.Nodes, "nodes", cluster.DefaultNodes, "number of worker nodes (besides the master node)")
 	flag.BoolVar(&noKruise, "no-kruise", false, "do not run OpenKruise")
@@ -45,15 +46,16 @@ func main() {
 }
 
 func run(opts cluster.Options) error {
+	if opts.Root == "" {
+		if _, err := cluster.RepoRoot(); err != nil {
+			// bin/localcluster run from elsewhere: the root is above bin/.
+			if exe, err := os.Executable(); err == nil {
+				opts.Root = filepath.Dir(filepath.Dir(exe))
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if opts.Dir != "" {
-		abs, err := filepath.Abs(opts.Dir)
-		if err != nil {
-			return err
-		}
-		opts.Dir = abs
-	}
 	c, err := cluster.Start(ctx, opts)
 	if err != nil {
 		return err

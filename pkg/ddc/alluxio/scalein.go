@@ -3,12 +3,14 @@ package alluxio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
@@ -217,8 +219,10 @@ func (s *scaleIn) facts(v *victim, leaving []int32, slotFree bool) drainfsm.Fact
 // done in Alluxio first (re-enabling a cancelled worker), then persists it.
 func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) error {
 	log := ctrl.LoggerFrom(ctx)
+	restart := false
 	if d.Event == drainfsm.Cancel && v.state.Holding() {
-		if err := s.enable(ctx, v); err != nil {
+		var err error
+		if restart, err = s.enable(ctx, v); err != nil {
 			s.decisions[v.name()] = drainfsm.Decision{Reason: datav1alpha1.DecommissionFailedReason, Message: err.Error()}
 			s.event(v, corev1.EventTypeWarning, datav1alpha1.DecommissionFailedReason, "could not take the worker back into service: %v", err)
 			return nil
@@ -249,6 +253,15 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	s.event(v, eventType, d.Reason, "%s", d.Message)
 	if to == drainfsm.Cancelled {
 		v.state = drainfsm.Cancelled // for this reconcile's status only
+	}
+	if restart {
+		// Its workload recreates the pod under the same name and ordinal:
+		// the worker process restarts and registers again.
+		if err := s.r.Delete(ctx, v.pod); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("restart pod %s: %w", v.name(), err)
+		}
+		s.event(v, corev1.EventTypeNormal, datav1alpha1.RestartedReason,
+			"re-enabled in Alluxio and restarted: Alluxio takes a decommissioned worker back only when its process restarts")
 	}
 	return nil
 }

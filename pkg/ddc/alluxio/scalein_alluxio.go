@@ -132,17 +132,28 @@ func (s *scaleIn) measureActivity(ctx context.Context) {
 }
 
 // enable takes a cancelled victim back into service, unless the master
-// still lists it as live (its decommission never happened).
-func (s *scaleIn) enable(ctx context.Context, v *victim) error {
+// still lists it as live (its decommission never happened). It reports
+// whether the worker must restart: Alluxio keeps a decommissioned worker
+// that stays running out of service even after enableWorker (seen on real
+// Alluxio 2.9.6); only a restarted worker registers again.
+func (s *scaleIn) enable(ctx context.Context, v *victim) (restart bool, err error) {
 	if s.conn == nil || s.info == nil {
-		return fmt.Errorf("the Alluxio master did not answer: %w", s.observeErr)
+		return false, fmt.Errorf("the Alluxio master did not answer: %w", s.observeErr)
 	}
 	addr, ok := s.addrs[v.name()]
 	if !ok {
-		return nil // no address: never registered, nothing to take back
+		return false, nil // no address: never registered, nothing to take back
 	}
 	if _, live := findWorker(s.info.Live, addr); live {
-		return nil
+		return false, nil
 	}
-	return s.conn.Enable(ctx, []operations.WorkerAddress{addr})
+	if err := s.conn.Enable(ctx, []operations.WorkerAddress{addr}); err != nil {
+		return false, err
+	}
+	info, err := s.conn.Observe(ctx)
+	if err != nil {
+		return true, nil // cannot tell: a restart is always safe here
+	}
+	_, live := findWorker(info.Live, addr)
+	return !live, nil
 }

@@ -48,7 +48,7 @@ func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) err
 	if running {
 		st.TargetReplicas = s.target
 	}
-	st.Victims = s.victimStatuses(leaving)
+	st.Victims = s.victimStatuses(leaving, st.Victims)
 	counts := map[drainfsm.State]int{}
 	for _, v := range st.Victims {
 		counts[drainfsm.State(v.State)]++
@@ -92,10 +92,14 @@ func (s *scaleIn) anyUnfinished() bool {
 	return false
 }
 
-// victimStatuses lists the leaving pods and those cancelled just now.
-func (s *scaleIn) victimStatuses(leaving []int32) []datav1alpha1.VictimStatus {
+// victimStatuses lists the leaving pods and those cancelled just now,
+// and keeps the entries of victims whose pods are already gone, so the
+// summary tells the whole scale-in.
+func (s *scaleIn) victimStatuses(leaving []int32, previous []datav1alpha1.VictimStatus) []datav1alpha1.VictimStatus {
 	var out []datav1alpha1.VictimStatus
+	present := map[string]bool{}
 	for _, v := range s.pods {
+		present[v.name()] = true
 		if v.state == "" || (!slices.Contains(leaving, v.ordinal) && v.state != drainfsm.Cancelled && !v.deleting()) {
 			continue
 		}
@@ -105,6 +109,12 @@ func (s *scaleIn) victimStatuses(leaving []int32) []datav1alpha1.VictimStatus {
 		}
 		out = append(out, vs)
 	}
+	for _, vs := range previous {
+		if !present[vs.Pod] {
+			out = append(out, vs)
+		}
+	}
+	slices.SortFunc(out, func(a, b datav1alpha1.VictimStatus) int { return strings.Compare(a.Pod, b.Pod) })
 	return out
 }
 

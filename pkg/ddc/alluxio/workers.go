@@ -121,18 +121,18 @@ func (k *kruiseWorkers) reserved() []int32 {
 }
 
 func (k *kruiseWorkers) set(tmpl corev1.PodTemplateSpec, sel *metav1.LabelSelector, svc string, replicas int32, leaving []int32) {
-	k.sts.Spec.Replicas = ptr.To(replicas)
-	k.sts.Spec.Selector = sel
-	k.sts.Spec.ServiceName = svc
-	k.sts.Spec.Template = tmpl
-	k.sts.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
-	k.sts.Spec.UpdateStrategy = kruisev1beta1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}
 	old := k.reserved()
 	if grow := int(replicas - k.replicas()); grow > 0 && len(leaving) == 0 {
 		// A scale-out takes the reserved ordinals back first, lowest first.
 		slices.Sort(old)
 		old = old[min(grow, len(old)):]
 	}
+	k.sts.Spec.Replicas = ptr.To(replicas)
+	k.sts.Spec.Selector = sel
+	k.sts.Spec.ServiceName = svc
+	k.sts.Spec.Template = tmpl
+	k.sts.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
+	k.sts.Spec.UpdateStrategy = kruisev1beta1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}
 	k.sts.Spec.ReserveOrdinals = reserveOrdinals(old, leaving, replicas)
 }
 

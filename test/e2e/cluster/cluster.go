@@ -230,6 +230,20 @@ func (o *Options) complete() error {
 		}
 		o.Root = root
 	}
+	if o.Dir != "" {
+		abs, err := filepath.Abs(o.Dir)
+		if err != nil {
+			return err
+		}
+		o.Dir = abs
+	}
+	if o.LogDir != "" {
+		abs, err := filepath.Abs(o.LogDir)
+		if err != nil {
+			return err
+		}
+		o.LogDir = abs
+	}
 	if o.Nodes == 0 {
 		o.Nodes = DefaultNodes
 	}

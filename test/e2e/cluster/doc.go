@@ -46,6 +46,16 @@
 // if a component exits while the cluster runs (Err says which; its log
 // is in LogDir).
 //
+// Options.Dir (`make cluster` uses bin/cluster) is locked while its
+// cluster runs (Dir+".lock"), so a second Start on it fails instead of
+// wiping it.
+//
+// Alluxio workers: `alluxio-emulator -kubeconfig KUBECONFIG
+// -watch-namespace NS` (cmd/alluxio-emulator) runs one emulated worker per
+// Running worker pod, on the pod's IP and its "rpc"/"web" container ports,
+// and removes it once the pod terminates, as the pod's Alluxio process
+// would come and go.
+//
 // Not a real kubelet: no containers run, a pod's exec runs on this
 // machine whatever its image, and a non-zero exit comes back as an error
 // whose message ends with "exit status N" rather than as an exit code.

@@ -91,6 +91,7 @@ func (f *fixture) start() {
 		Gates:       f.gates,
 		Connector:   alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
 		Logger:      logr.New(f.logs),
+		Kruise:      true,
 		MetricsAddr: f.metricsAddr,
 	})
 	f.g.Expect(err).NotTo(HaveOccurred())

@@ -65,8 +65,10 @@ func TestRuntimeDeletedMidDrainLeavesNoFinalizer(t *testing.T) {
 		"every worker pod, victims included, must go with the runtime")
 }
 
-// Raising replicas mid-drain cancels the victims: they are taken back into
-// service in Alluxio, lose their finalizer, and no pod is deleted.
+// Raising replicas mid-drain cancels the victims: they are re-enabled in
+// Alluxio and, since Alluxio takes a decommissioned worker back only when
+// its process restarts (seen on real Alluxio 2.9.6), restarted in place:
+// same pod names, no new ordinals, no finalizer left, every worker live.
 func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 	f := newFixture(t, nil)
 	f.createRuntime(4)
@@ -84,10 +86,10 @@ func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(c.Reason).To(Equal(datav1alpha1.CancelledReason))
 	}, long, 100*time.Millisecond).Should(Succeed())
+	f.waitReady(4)
 	pods := f.workerPods()
-	f.g.Expect(pods).To(HaveLen(4))
+	f.g.Expect(f.podNames()).To(ConsistOf("cache-worker-0", "cache-worker-1", "cache-worker-2", "cache-worker-3"))
 	for _, p := range pods {
-		f.g.Expect(p.DeletionTimestamp).To(BeNil(), p.Name)
 		f.g.Expect(p.Finalizers).NotTo(ContainElement(datav1alpha1.ScaleInFinalizer))
 		f.g.Expect(p.Annotations).NotTo(HaveKey(datav1alpha1.ScaleInStateAnnotation))
 		w, _ := f.emu.Worker(p.Status.PodIP, 30000)
@@ -95,13 +97,16 @@ func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 	}
 	_, podStates, _ := h.snapshot()
 	f.g.Expect(podStates["cache-worker-3"]).To(Equal([]string{"Pending", "Decommissioning", "Draining"}))
+	f.g.Expect(h.deletedAt).NotTo(HaveKey("cache-worker-0"), "workers that were never victims are untouched")
+	f.g.Expect(h.deletedAt).NotTo(HaveKey("cache-worker-1"))
 	enabled := 0
 	for _, e := range f.emu.Record() {
 		if e.Kind == emulator.EventWorkerEnabled {
 			enabled++
 		}
 	}
-	f.g.Expect(enabled).To(Equal(2))
+	f.g.Expect(enabled).To(Equal(2), "both victims re-enabled in Alluxio")
+	f.g.Expect(f.events()).To(ContainElement(And(HavePrefix("Normal Restarted"), ContainSubstring("cache-worker-3"))))
 }
 
 // Lowering replicas further mid-drain adds victims to the running

@@ -58,6 +58,7 @@ func run(m *testing.M) int {
 	env, err = testenv.Start(context.Background(), testenv.Options{
 		CRDDirs:           []string{filepath.Join(root, "config", "crd", "bases")},
 		ControllerManager: true,
+		KruiseCRDs:        true,
 		Scheme:            framework.Scheme(),
 		FakeKubelet:       &testenv.KubeletOptions{PodSelector: managed, OnRunning: podRunning, OnGone: podGone},
 	})

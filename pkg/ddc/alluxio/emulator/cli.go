@@ -51,10 +51,10 @@ func fixedOptions(specs []optionSpec) func(Config) []optionSpec {
 var fsadminCommands = map[string]fsadminCommand{
 	"backup":       {usage: "backup [directory] [--local] [--allow-leader] [--bypass-delegation]"},
 	"doctor":       {usage: "doctor [category]"},
-	"getBlockInfo": {usage: "getBlockInfo <block_id>"},
+	"getBlockInfo": {usage: "getBlockInfo [blockId]"},
 	"journal":      {usage: "journal [checkpoint] [quorum]"},
 	"metrics":      {usage: "metrics [clear]"},
-	"pathConf":     {usage: "pathConf [list] [show] [add] [remove]"},
+	"pathConf":     {usage: "pathConf [add] [show] [list] [remove]"},
 	"report": {usage: "report [category] [category args]",
 		options: reportOptions, takesArgs: true, run: (*Cluster).reportCmd},
 	"statelock":  {usage: "statelock"},
@@ -112,8 +112,8 @@ func (c *Cluster) runFsadmin(ctx context.Context, args []string, stdout, stderr 
 	}
 	cmd, ok := fsadminCommands[args[0]]
 	if !ok || (cmd.since2_10 && !c.cfg.hasDecommission()) {
-		// AbstractShell.run: unknown command, usage, return -1.
-		fmt.Fprintf(stdout, "%s is an unknown command.\n\n", args[0])
+		// AbstractShell.run: unknown command (stderr), usage (stdout), return -1.
+		fmt.Fprintf(stderr, "%s is an unknown command.\n", args[0])
 		c.printFsadminUsage(stdout)
 		return exitShellError
 	}
@@ -143,7 +143,7 @@ func (c *Cluster) printFsadminUsage(w io.Writer) {
 	sort.Strings(names)
 	fmt.Fprintln(w, "Usage: alluxio fsadmin [generic options]")
 	for _, name := range names {
-		fmt.Fprintf(w, "%-60s\n", "       ["+fsadminCommands[name].usage+"]")
+		fmt.Fprintf(w, "%-60s\n", "\t ["+fsadminCommands[name].usage+"]")
 	}
 }
 

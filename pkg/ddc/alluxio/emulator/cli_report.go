@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -120,6 +121,9 @@ func (c *Cluster) capacityReport(rangeName string, rows []capacityRow) string {
 		used += r.used
 	}
 	fmt.Fprintf(&b, "Capacity information for %s workers: \n", rangeName)
+	if c.cfg.publishesVCPUs() {
+		fmt.Fprintf(&b, "    Total vCPUs: %d\n", len(rows)*runtime.NumCPU())
+	}
 	fmt.Fprintf(&b, "    Total Capacity: %s\n", sizeFromBytes(total))
 	fmt.Fprintf(&b, "        Tier: MEM  Size: %s\n", sizeFromBytes(total))
 	fmt.Fprintf(&b, "    Used Capacity: %s\n", sizeFromBytes(used))
@@ -144,8 +148,10 @@ func (c *Cluster) capacityReport(rangeName string, rows []capacityRow) string {
 		}
 		return s
 	}
+	// Layouts of real 2.9.6 (with State) and 2.9.3 (without); both end
+	// with Version and Revision and pad every column, the last to 40.
 	if c.cfg.hasDecommission() {
-		format := "%-" + fmt.Sprint(nameWidth) + "s %-15s %-16s %-13s %-14s%-16s %s\n"
+		format := "%-" + fmt.Sprint(nameWidth) + "s %-15s %-16s %-13s %-16s %-16s %-40s\n"
 		fmt.Fprintf(&b, format, "Worker Name", "State", "Last Heartbeat", "Storage", "MEM", "Version", "Revision")
 		for _, r := range rows {
 			fmt.Fprintf(&b, format, r.name, r.state, fmt.Sprint(r.lastContactSec), "capacity",
@@ -154,11 +160,12 @@ func (c *Cluster) capacityReport(rangeName string, rows []capacityRow) string {
 		}
 		return b.String()
 	}
-	format := "%-" + fmt.Sprint(nameWidth) + "s %-16s %-13s %s\n"
-	fmt.Fprintf(&b, format, "Worker Name", "Last Heartbeat", "Storage", "MEM")
+	format := "%-" + fmt.Sprint(nameWidth) + "s %-16s %-13s %-16s %-16s %-40s\n"
+	fmt.Fprintf(&b, format, "Worker Name", "Last Heartbeat", "Storage", "MEM", "Version", "Revision")
 	for _, r := range rows {
-		fmt.Fprintf(&b, format, r.name, fmt.Sprint(r.lastContactSec), "capacity", sizeFromBytes(r.capacity))
-		fmt.Fprintf(&b, format, "", "", "used", usedInfo(r))
+		fmt.Fprintf(&b, format, r.name, fmt.Sprint(r.lastContactSec), "capacity", sizeFromBytes(r.capacity),
+			c.cfg.Version, emulatedRevision)
+		fmt.Fprintf(&b, format, "", "", "used", usedInfo(r), "", "")
 	}
 	return b.String()
 }

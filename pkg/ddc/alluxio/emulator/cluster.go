@@ -70,8 +70,11 @@ type worker struct {
 	usedAtDecommission int64
 	opsInFlight        int
 	busy               bool
-	routedAfterDecom   int
-	server             *http.Server
+	// refused: the process runs but the master refused its registration
+	// (it was disabled); enableWorker lets it register.
+	refused          bool
+	routedAfterDecom int
+	server           *http.Server
 }
 
 // WorkerSnapshot is what a test can observe of a worker.
@@ -171,7 +174,7 @@ func (c *Cluster) AddWorker(host string, rpcPort, webPort int32) (*Worker, error
 		w = &worker{Worker: Worker{ID: c.nextID, Host: host, RPCPort: rpcPort, WebPort: boundPort}}
 		c.nextID++
 		c.workers = append(c.workers, w)
-	case w.state != WorkerLost:
+	case w.server != nil:
 		_ = ln.Close()
 		return nil, fmt.Errorf("emulated worker %s is already running", w.Address())
 	}
@@ -182,9 +185,11 @@ func (c *Cluster) AddWorker(host string, rpcPort, webPort int32) (*Worker, error
 	detail := "registered"
 	if c.rejected[w.Address()] {
 		w.state = WorkerDecommissioned
+		w.refused = true
 		detail = "registration refused: worker is disabled"
 	} else {
 		w.state = WorkerLive
+		w.refused = false
 		w.decommissionedAt = time.Time{}
 	}
 	w.server = c.serve(ln, c.workerHandler(w.Worker))
@@ -195,19 +200,23 @@ func (c *Cluster) AddWorker(host string, rpcPort, webPort int32) (*Worker, error
 
 // RemoveWorker kills the worker process at host:webPort: its server
 // stops, its operations in flight are gone, and the master lists it as
-// lost. Files whose only copy it held and that were not persisted are
-// recorded as lost data.
+// lost; a decommissioned worker stays decommissioned (in neither list),
+// as on real Alluxio 2.9.6. Files whose only copy it held and that were
+// not persisted are recorded as lost data.
 func (c *Cluster) RemoveWorker(host string, webPort int32) {
 	c.mu.Lock()
 	w := c.findLocked(host, webPort)
-	if w == nil || w.state == WorkerLost {
+	if w == nil || w.server == nil {
 		c.mu.Unlock()
 		return
 	}
 	srv := w.server
 	w.server = nil
 	wasDecommissioned := w.state == WorkerDecommissioned
-	w.state = WorkerLost
+	if !wasDecommissioned {
+		w.state = WorkerLost
+	}
+	w.refused = false
 	w.removedAt = time.Now()
 	w.opsInFlight, w.busy = 0, false
 	detail := "was live"
@@ -316,14 +325,21 @@ func (c *Cluster) decommissionLocked(w *worker, canRegisterAgain bool) {
 }
 
 // enableLocked is the master's RemoveDisabledWorker RPC: the worker may
-// register again, and a running decommissioned worker does so at once.
+// register again. Only a worker whose registration was refused (it was
+// disabled, then restarted) registers at once. A decommissioned worker
+// that kept running stays decommissioned until its process restarts: so
+// real Alluxio 2.9.6 behaves (test/conformance).
 func (c *Cluster) enableLocked(host string, webPort int32) {
 	delete(c.rejected, net.JoinHostPort(host, strconv.Itoa(int(webPort))))
 	detail := "not running"
-	if w := c.findLocked(host, webPort); w != nil && w.state == WorkerDecommissioned {
-		w.state = WorkerLive
-		w.decommissionedAt = time.Time{}
-		detail = "re-registered"
+	if w := c.findLocked(host, webPort); w != nil && w.server != nil {
+		detail = "running: stays decommissioned until it restarts"
+		if w.state == WorkerDecommissioned && w.refused {
+			w.state = WorkerLive
+			w.refused = false
+			w.decommissionedAt = time.Time{}
+			detail = "re-registered"
+		}
 	}
 	c.record(Event{Kind: EventWorkerEnabled, Host: host, WebPort: webPort, Detail: detail})
 }

@@ -119,6 +119,23 @@ func leadingInt(s string) (int, bool) {
 	return n, digits > 0
 }
 
+// publishesVCPUs: workers report numVCpu and `report capacity` prints
+// "Total vCPUs" (real 2.9.6 does, real 2.9.3 does not; tied to
+// hasDecommission for want of the exact version).
+func (cfg Config) publishesVCPUs() bool { return cfg.hasDecommission() }
+
+// listsLostAmongWorkers: /api/v1/master/info's "workers" holds every
+// worker, lost ones too (real 2.9.3); from 2.9.4 (real 2.9.6) it holds
+// live workers only.
+func (cfg Config) listsLostAmongWorkers() bool { return !cfg.hasDecommission() }
+
+// hasSecureRPCPort: WorkerNetAddress carries secureRpcPort. Neither real
+// 2.9.3 nor 2.9.6 sends it; kept for 2.10+ (not checked on a real 2.10).
+func (cfg Config) hasSecureRPCPort() bool {
+	major, minor, _ := versionNumbers(cfg.Version)
+	return major > 2 || (major == 2 && minor >= 10)
+}
+
 // liveState, lostState ... are the worker state strings the master prints
 // for this version.
 func (cfg Config) liveState() string {

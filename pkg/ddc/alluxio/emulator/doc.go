@@ -8,7 +8,7 @@
 //     "workers", lost ones in "lostWorkers", decommissioned ones in
 //     neither; field names as Alluxio's wire classes serialise them);
 //   - each worker's web API on its own host:webPort, in particular
-//     GET /api/v1/worker/operations, which answers 404 on 2.9.x;
+//     GET /api/v1/worker/operations, which answers 404 before 2.9.4;
 //   - the `alluxio` CLI (RunCLI): `version`, `fsadmin report capacity`,
 //     `fsadmin decommissionWorker` and `fsadmin enableWorker`, with
 //     Alluxio's output text and exit codes. decommissionWorker takes the
@@ -56,13 +56,24 @@
 //
 // # Deliberate simplifications
 //
-//   - Worker state strings: "ACTIVE"/"LOST"/"Decommissioned"/"Disabled"
-//     on 2.10, "In Service"/"Out of Service" on 2.9.x.
+//   - Versions: test/conformance checks the emulator against real 2.9.3
+//     and 2.9.6 (hack/alluxio/README.md). From 2.9.4 on (decommission
+//     backported to 2.9.4): decommissionWorker, enableWorker, the worker
+//     operations endpoint, states "ACTIVE"/"LOST"/"Decommissioned"/
+//     "Disabled", numVCpu and "Total vCPUs", a State column in `report
+//     capacity`, "workers" holds live workers only. Before (2.9.3): none
+//     of these, states "In Service"/"Out of Service", and "workers" also
+//     holds the lost workers. 2.10 is emulated like 2.9.6 (plus
+//     secureRpcPort), unchecked: no 2.10 exists on Maven Central.
+//   - enableWorker only lets a worker register again: a decommissioned
+//     worker that kept running stays decommissioned until its process
+//     restarts (AddWorker after RemoveWorker), as on real 2.9.6.
 //   - decommissionWorker matches a worker by host, as Alluxio does; only
 //     when several live workers share a host (never the case in a real
 //     deployment, common in tests) the web port picks among them.
-//   - A decommissioned worker whose process is removed goes to
-//     lostWorkers, like any dead worker.
+//   - A decommissioned worker whose process is removed stays
+//     decommissioned (in neither workers nor lostWorkers), as on real
+//     2.9.6.
 //   - Capacity is one MEM tier per worker (Config.WorkerCapacityBytes).
 //   - No block metadata REST (webui_blockinfo) and no metrics endpoint.
 package emulator

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,7 @@ func (c *Cluster) masterInfo() masterInfoJSON {
 		StartTimeMs: c.startTime.UnixMilli(),
 		UptimeMs:    now.Sub(c.startTime).Milliseconds(),
 		Version:     c.cfg.Version,
+		Revision:    emulatedRevision,
 		Workers:     []workerInfoJSON{},
 	}
 	for _, wk := range c.workers {
@@ -69,7 +71,11 @@ func (c *Cluster) masterInfo() masterInfoJSON {
 			info.Capacity.Total += j.CapacityBytes
 			info.Capacity.Used += j.UsedBytes
 		case WorkerLost:
-			info.LostWorkers = append(info.LostWorkers, c.workerInfoLocked(wk, now))
+			j := c.workerInfoLocked(wk, now)
+			info.LostWorkers = append(info.LostWorkers, j)
+			if c.cfg.listsLostAmongWorkers() {
+				info.Workers = append(info.Workers, j)
+			}
 		}
 	}
 	info.TierCapacity = map[string]capacityJSON{"MEM": info.Capacity}
@@ -97,9 +103,13 @@ func (c *Cluster) workerInfoLocked(w *worker, now time.Time) workerInfoJSON {
 	if w.state == WorkerLost {
 		j.LastContactSec = int64(now.Sub(w.removedAt).Seconds())
 	}
-	if c.cfg.hasDecommission() {
-		blocks := int64(len(c.cachedFilesLocked(w)))
-		j.BlockCount = &blocks
+	j.BlockCount = int64(len(c.cachedFilesLocked(w)))
+	if c.cfg.publishesVCPUs() {
+		n := runtime.NumCPU()
+		j.NumVCPU = &n
+	}
+	if c.cfg.hasSecureRPCPort() {
+		j.Address.SecureRPCPort = new(int32)
 	}
 	return j
 }

@@ -12,9 +12,14 @@ func TestMasterInfoListsLiveAndLostWorkersButNeverDecommissionedOnes(t *testing.
 		liveState, lostState  string
 		canDecommission       bool
 		blockCountIsPublished bool
+		// lostAmongWorkers: real 2.9.3 lists lost workers in "workers"
+		// too; real 2.9.6 does not.
+		lostAmongWorkers bool
+		secureRPCPort    bool
 	}{
-		{version: "2.10.0", liveState: "ACTIVE", lostState: "LOST", canDecommission: true, blockCountIsPublished: true},
-		{version: "2.9.3", liveState: "In Service", lostState: "Out of Service"},
+		{version: "2.10.0", liveState: "ACTIVE", lostState: "LOST", canDecommission: true, blockCountIsPublished: true, secureRPCPort: true},
+		{version: "2.9.6", liveState: "ACTIVE", lostState: "LOST", canDecommission: true, blockCountIsPublished: true},
+		{version: "2.9.3", liveState: "In Service", lostState: "Out of Service", blockCountIsPublished: true, lostAmongWorkers: true},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			g := NewWithT(t)
@@ -30,7 +35,11 @@ func TestMasterInfoListsLiveAndLostWorkersButNeverDecommissionedOnes(t *testing.
 			info := masterInfo(t, c)
 
 			g.Expect(info["version"]).To(Equal(tc.version))
-			g.Expect(hosts(info["workers"])).To(Equal([]string{live.Host}))
+			if tc.lostAmongWorkers {
+				g.Expect(hosts(info["workers"])).To(Equal([]string{live.Host, lost.Host}))
+			} else {
+				g.Expect(hosts(info["workers"])).To(Equal([]string{live.Host}))
+			}
 			g.Expect(hosts(info["lostWorkers"])).To(Equal([]string{lost.Host}))
 			w := info["workers"].([]any)[0].(map[string]any)
 			g.Expect(w).To(HaveKey("id"))
@@ -47,8 +56,13 @@ func TestMasterInfoListsLiveAndLostWorkersButNeverDecommissionedOnes(t *testing.
 				HaveKeyWithValue("host", live.Host),
 				HaveKeyWithValue("rpcPort", BeNumerically("==", 29999)),
 				HaveKeyWithValue("webPort", BeNumerically("==", live.WebPort)),
-				HaveKey("dataPort"), HaveKey("secureRpcPort"), HaveKey("domainSocketPath"), HaveKey("tieredIdentity"),
+				HaveKey("dataPort"), HaveKey("domainSocketPath"), HaveKey("tieredIdentity"),
 			))
+			if tc.secureRPCPort {
+				g.Expect(w["address"]).To(HaveKey("secureRpcPort"))
+			} else {
+				g.Expect(w["address"]).NotTo(HaveKey("secureRpcPort"))
+			}
 			l := info["lostWorkers"].([]any)[0].(map[string]any)
 			g.Expect(l).To(HaveKeyWithValue("state", tc.lostState))
 		})

@@ -80,7 +80,7 @@ func TestShimRunsCommandsOnTheEmulatorWithTheirOutputAndExitCodes(t *testing.T) 
 	}{
 		{name: "version", url: c.MasterURL(), args: []string{"version"}, wantOut: "2.10.0\n"},
 		{name: "report", url: c.MasterURL(), args: []string{"fsadmin", "report", "capacity"}, wantOut: "Capacity information for all workers: "},
-		{name: "unknown fsadmin command", url: c.MasterURL(), args: []string{"fsadmin", "nope"}, wantCode: ExitShellError, wantOut: "nope is an unknown command."},
+		{name: "unknown fsadmin command", url: c.MasterURL(), args: []string{"fsadmin", "nope"}, wantCode: ExitShellError, wantOut: "Usage: alluxio fsadmin", wantErr: "nope is an unknown command."},
 		{name: "hostile address", url: c.MasterURL(), args: []string{"fsadmin", "decommissionWorker", "-a", "x;$(reboot)"}, wantCode: ExitShellError, wantOut: "is not known by the master"},
 		{name: "decommission", url: c.MasterURL(), args: []string{"fsadmin", "decommissionWorker", "-a", w.Address()}, wantOut: msgOK},
 		{name: "no emulator configured", url: "", args: []string{"version"}, wantCode: ExitLostMasterConnection, wantErr: "ALLUXIO_EMULATOR_URL is not set"},

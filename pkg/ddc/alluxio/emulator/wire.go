@@ -15,6 +15,7 @@ type masterInfoJSON struct {
 	TierCapacity  map[string]capacityJSON `json:"tierCapacity"`
 	UfsCapacity   capacityJSON            `json:"ufsCapacity"`
 	UptimeMs      int64                   `json:"uptimeMs"`
+	Revision      string                  `json:"revision"`
 	Version       string                  `json:"version"`
 	Workers       []workerInfoJSON        `json:"workers"`
 }
@@ -45,8 +46,10 @@ type workerInfoJSON struct {
 	UsedBytesOnTiers     map[string]int64     `json:"usedBytesOnTiers"`
 	Version              string               `json:"version"`
 	Revision             string               `json:"revision"`
-	// BlockCount came with the 2.10 master line; absent on 2.9.x.
-	BlockCount *int64 `json:"blockCount,omitempty"`
+	// BlockCount is sent by real 2.9.3 and 2.9.6 alike.
+	BlockCount int64 `json:"blockCount"`
+	// NumVCPU is sent by real 2.9.6, not by 2.9.3 (see publishesVCPUs).
+	NumVCPU *int `json:"numVCpu,omitempty"`
 }
 
 type workerNetAddressJSON struct {
@@ -55,7 +58,7 @@ type workerNetAddressJSON struct {
 	RPCPort          int32              `json:"rpcPort"`
 	DataPort         int32              `json:"dataPort"`
 	WebPort          int32              `json:"webPort"`
-	SecureRPCPort    int32              `json:"secureRpcPort"`
+	SecureRPCPort    *int32             `json:"secureRpcPort,omitempty"` // see hasSecureRPCPort
 	DomainSocketPath string             `json:"domainSocketPath"`
 	TieredIdentity   tieredIdentityJSON `json:"tieredIdentity"`
 }

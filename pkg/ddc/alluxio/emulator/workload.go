@@ -13,7 +13,7 @@ import (
 func (c *Cluster) StartOperations(host string, webPort int32, n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if w := c.findLocked(host, webPort); w != nil && w.state != WorkerLost {
+	if w := c.findLocked(host, webPort); w != nil && w.server != nil {
 		for range n {
 			c.startOperationLocked(w)
 		}
@@ -40,7 +40,7 @@ func (c *Cluster) startOperationLocked(w *worker) {
 func (c *Cluster) SetBusy(host string, webPort int32, busy bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if w := c.findLocked(host, webPort); w != nil && w.state != WorkerLost {
+	if w := c.findLocked(host, webPort); w != nil && w.server != nil {
 		w.busy = busy
 	}
 }
@@ -118,7 +118,7 @@ func (c *Cluster) routeOperation(target Worker, path string, at time.Time) error
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w := c.findLocked(target.Host, target.WebPort)
-	if w == nil || w.state == WorkerLost {
+	if w == nil || w.server == nil {
 		c.record(Event{Time: at, Kind: EventOperationToRemovedWorker, Host: target.Host, WebPort: target.WebPort,
 			Path: path, Detail: "connection refused", Violation: true})
 		return fmt.Errorf("operation on %s sent to removed worker %s: connection refused", path, target.Address())

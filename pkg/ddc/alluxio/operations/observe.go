@@ -27,7 +27,7 @@ type wireWorkerInfo struct {
 	State          string            `json:"state"`
 	CapacityBytes  int64             `json:"capacityBytes"`
 	UsedBytes      int64             `json:"usedBytes"`
-	BlockCount     int64             `json:"blockCount"` // master line only; 0 when absent
+	BlockCount     int64             `json:"blockCount"` // sent by 2.9.3 and 2.9.6; 0 when absent
 }
 
 // wireWorkerAddress is alluxio.wire.WorkerNetAddress.
@@ -47,7 +47,7 @@ func (c *Client) Observe(ctx context.Context) (*ClusterInfo, error) {
 	}
 	return &ClusterInfo{
 		Version: info.Version,
-		Live:    toWorkerInfos(*info.Workers),
+		Live:    toWorkerInfos(withoutLost(*info.Workers, info.LostWorkers)),
 		Lost:    toWorkerInfos(info.LostWorkers),
 	}, nil
 }
@@ -62,6 +62,26 @@ func (c *Client) masterInfo(ctx context.Context) (*wireMasterInfo, error) {
 		return nil, fmt.Errorf("observe alluxio master: GET %s has no \"workers\" field: check that MasterWebURL points at the master's web port (default 19999): %w", url, ErrBadResponse)
 	}
 	return &info, nil
+}
+
+// withoutLost drops lost workers from "workers": Alluxio 2.9.3 lists
+// every worker there, lost ones too (also in "lostWorkers", state
+// "Out of Service"); 2.9.6 lists live ones only.
+func withoutLost(workers, lost []wireWorkerInfo) []wireWorkerInfo {
+	if len(lost) == 0 {
+		return workers
+	}
+	lostIDs := make(map[int64]bool, len(lost))
+	for _, w := range lost {
+		lostIDs[w.ID] = true
+	}
+	out := make([]wireWorkerInfo, 0, len(workers))
+	for _, w := range workers {
+		if !lostIDs[w.ID] {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 func toWorkerInfos(wire []wireWorkerInfo) []WorkerInfo {

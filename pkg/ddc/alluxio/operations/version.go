@@ -17,11 +17,13 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	return info.Version, nil
 }
 
-var majorMinor = regexp.MustCompile(`^v?(\d+)\.(\d+)`)
+var majorMinor = regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.(\d+))?`)
 
 // SupportsDecommission tells from a version string whether Alluxio has
 // `fsadmin decommissionWorker`, `enableWorker` and the workers'
-// /api/v1/worker/operations endpoint: open-source 2.10 and later 2.x.
+// /api/v1/worker/operations endpoint: open-source 2.9.4 and later 2.x
+// (the jars on Maven Central: 2.9.4's shell has DecommissionWorkerCommand,
+// 2.9.3's has not; test/conformance runs real 2.9.6 and 2.9.3).
 //
 // It is a pre-flight hint, deliberately simple:
 //   - the 2.8 enterprise line has the commands too, but its version
@@ -42,5 +44,9 @@ func SupportsDecommission(version string) bool {
 	if errMajor != nil || errMinor != nil {
 		return false
 	}
-	return major == 2 && minor >= 10
+	patch := 0
+	if m[3] != "" {
+		patch, _ = strconv.Atoi(m[3])
+	}
+	return major == 2 && (minor >= 10 || (minor == 9 && patch >= 4))
 }

@@ -18,7 +18,10 @@ func TestSupportsDecommission(t *testing.T) {
 		{"2.11.2", true},
 		{"v2.10.1", true},
 		{"2.9.3", false},
-		{"2.9.5-SNAPSHOT", false},
+		{"2.9.4", true}, // first 2.9.x whose jars have decommissionWorker
+		{"2.9.5-SNAPSHOT", true},
+		{"2.9.6", true}, // checked on a real 2.9.6 (test/conformance)
+		{"2.9", false},
 		{"2.8.1", false}, // enterprise 2.8 cannot be told apart: the CLI decides
 		{"2.1.0", false},
 		{"3.0.0", false}, // etcd membership, another procedure
