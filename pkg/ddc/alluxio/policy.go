@@ -93,7 +93,7 @@ func parseAlluxioDuration(s string) (time.Duration, error) {
 	}
 	u, ok := unit[strings.ToLower(m[2])]
 	if !ok {
-		return 0, fmt.Errorf("%q has unknown unit %q (use ms, s, min, h or d)", s, m[2])
+		return 0, fmt.Errorf("%q is not an Alluxio duration: unknown unit %q (use ms, s, min, h or d)", s, m[2])
 	}
 	return time.Duration(n * float64(u)), nil
 }
