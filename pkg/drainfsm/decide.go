@@ -62,6 +62,13 @@ type Facts struct {
 	Unsupported string
 	// SlotFree: a decommission slot is free (maxConcurrent).
 	SlotFree bool
+	// Unpersisted, when set, says which data exists only in this
+	// worker's cache (not yet persisted to the under store): the worker
+	// must not leave before it is persisted, unless forced.
+	Unpersisted string
+	// UnpersistedUnknown, when set, says why the check could not be made
+	// (e.g. the worker lacks the endpoint); it is reported, not waited on.
+	UnpersistedUnknown string
 }
 
 // Decision is the outcome for one victim: at most one event, and why.
@@ -77,6 +84,12 @@ type Decision struct {
 
 // Waiting reports whether the victim stays in its state.
 func (d Decision) Waiting() bool { return d.Event == "" }
+
+// UnpersistedDataReason: the victim holds data that exists only in its
+// cache; it waits until that data is persisted, or until it is forced.
+const UnpersistedDataReason = "UnpersistedData"
+
+const unpersistedHint = "; waiting until it is persisted to the under store, or set annotation data.fluid.io/scale-in-force=true on the pod to remove the worker anyway and lose it"
 
 // Decide picks at most one event for a victim from the facts. It never
 // looks at a clock or any system: the same facts give the same decision.
@@ -119,8 +132,14 @@ func decidePending(f Facts) Decision {
 		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "not registered with the Alluxio master: nothing to drain"}
 	case f.Unsupported != "":
 		return Decision{Event: Fail, Reason: "DecommissionUnsupported", Message: f.Unsupported}
+	case f.Unpersisted != "" && !f.Forced:
+		return Decision{Reason: UnpersistedDataReason, Message: f.Unpersisted + unpersistedHint}
 	case f.SlotFree || f.Forced:
-		return Decision{Event: Decommission, Reason: string(Decommissioning), Message: "asking the Alluxio master to stop routing work to it"}
+		msg := "asking the Alluxio master to stop routing work to it"
+		if f.UnpersistedUnknown != "" {
+			msg += " (unpersisted data could not be checked: " + f.UnpersistedUnknown + ")"
+		}
+		return Decision{Event: Decommission, Reason: string(Decommissioning), Message: msg}
 	}
 	return Decision{Reason: string(Pending), Message: "waiting for a free decommission slot (maxConcurrent)"}
 }
@@ -146,6 +165,8 @@ func drainedOrWhy(f Facts, p Policy) (bool, string) {
 	switch {
 	case f.Worker.ActivityErr != "":
 		return false, "activity unknown: " + f.Worker.ActivityErr
+	case f.Unpersisted != "":
+		return false, f.Unpersisted + unpersistedHint
 	case f.Worker.OperationCount > 0 || f.Worker.RPCQueueLength > 0:
 		return false, fmt.Sprintf("%d operations in flight, %d queued", f.Worker.OperationCount, f.Worker.RPCQueueLength)
 	case sinceDecommission < p.RefreshInterval:
@@ -168,6 +189,9 @@ func decideDraining(f Facts, p Policy) Decision {
 	}
 	if elapsed(f.Now, f.DecommissionedAt) > p.DrainTimeout {
 		return Decision{Event: Timeout, Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is %s", p.DrainTimeout, why, p.OnDrainTimeout)}
+	}
+	if f.Unpersisted != "" {
+		return Decision{Reason: UnpersistedDataReason, Message: why}
 	}
 	return Decision{Reason: string(Draining), Message: why}
 }

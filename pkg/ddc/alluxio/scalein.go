@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -84,6 +85,7 @@ func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alp
 	}
 	s.decommissionBatch(ctx)
 	s.measureActivity(ctx)
+	s.checkUnpersisted(ctx)
 	if err := s.decideAll(ctx, leaving); err != nil {
 		return s.current, nil, err
 	}
@@ -209,6 +211,8 @@ func (s *scaleIn) facts(v *victim, leaving []int32, slotFree bool) drainfsm.Fact
 	if _, lost := findWorker(s.info.Lost, addr); ok && lost {
 		f.Worker.Lost = true
 	}
+	f.Unpersisted = strings.TrimSpace(s.unpersisted[v.name()])
+	f.UnpersistedUnknown = s.unpersistedUnknown[v.name()]
 	if a, ok := s.activity[v.name()]; ok {
 		f.Worker.OperationCount, f.Worker.RPCQueueLength, f.Worker.ActivityErr = a.OperationCount, a.RPCQueueLength, a.err
 	}

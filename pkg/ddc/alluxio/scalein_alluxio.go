@@ -26,6 +26,9 @@ type alluxio struct {
 	decommissionErr error
 	// activity of draining workers, by pod name.
 	activity map[string]activity
+	// unpersisted describes, by pod name, data only in that worker's
+	// cache; unpersistedUnknown says why it could not be checked.
+	unpersisted, unpersistedUnknown map[string]string
 }
 
 type activity struct {
@@ -36,7 +39,7 @@ type activity struct {
 // observeAlluxio connects to the runtime's Alluxio and reads the master's
 // view once for the whole reconcile.
 func (r *Reconciler) observeAlluxio(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, masterPod *corev1.Pod) alluxio {
-	a := alluxio{activity: map[string]activity{}}
+	a := alluxio{activity: map[string]activity{}, unpersisted: map[string]string{}, unpersistedUnknown: map[string]string{}}
 	if masterPod == nil {
 		a.observeErr = fmt.Errorf("master pod %s does not exist yet", masterPodName(rt))
 		return a
@@ -156,4 +159,38 @@ func (s *scaleIn) enable(ctx context.Context, v *victim) (restart bool, err erro
 	}
 	_, live := findWorker(info.Live, addr)
 	return !live, nil
+}
+
+// checkUnpersisted asks each victim that is about to be decommissioned, or
+// is draining, whether it caches data not yet persisted. It must be asked
+// before the decommission: afterwards the master forgets the worker's
+// blocks (the worker's own list is what is read here).
+func (s *scaleIn) checkUnpersisted(ctx context.Context) {
+	if s.conn == nil || s.info == nil {
+		return
+	}
+	for _, v := range s.pods {
+		if v.state != drainfsm.Pending && v.state != drainfsm.Draining && v.state != drainfsm.TimedOut {
+			continue
+		}
+		addr, ok := s.addrs[v.name()]
+		if _, live := findWorker(s.info.Live, addr); !ok || (v.state == drainfsm.Pending && !live) {
+			continue
+		}
+		u, err := s.conn.UnpersistedData(ctx, addr)
+		switch {
+		case errors.Is(err, operations.ErrUnsupported):
+			s.unpersistedUnknown[v.name()] = err.Error()
+		case err != nil:
+			// Unknown is treated as present: never remove what might be
+			// the only copy on a guess.
+			s.unpersisted[v.name()] = "could not check for unpersisted data: " + err.Error()
+		case u.Files > 0:
+			more := ""
+			if u.Truncated {
+				more = " at least"
+			}
+			s.unpersisted[v.name()] = fmt.Sprintf("%s %d files (%d bytes, e.g. %v) exist only in its cache, not yet persisted", more, u.Files, u.Bytes, u.Examples)
+		}
+	}
 }

@@ -19,7 +19,7 @@ import (
 // of its most pressing victim. Problems come first, then the earliest
 // phase of the happy path (the one holding the scale-in back).
 var reasonOrder = []string{
-	string(drainfsm.Failed), datav1alpha1.DecommissionUnsupportedReason, string(drainfsm.TimedOut),
+	string(drainfsm.Failed), datav1alpha1.DecommissionUnsupportedReason, string(drainfsm.TimedOut), drainfsm.UnpersistedDataReason,
 	datav1alpha1.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
 	string(drainfsm.Pending), string(drainfsm.Decommissioning), string(drainfsm.Draining),
 	datav1alpha1.ForcedReason, string(drainfsm.Scaled), string(drainfsm.Cancelled),

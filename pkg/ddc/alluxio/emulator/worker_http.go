@@ -19,5 +19,7 @@ func (c *Cluster) workerHandler(id Worker) http.Handler {
 			writeJSON(w, http.StatusOK, ops)
 		})
 	}
+	// webui_blockinfo exists on every 2.x worker (it backs the web UI).
+	mux.HandleFunc("GET /api/v1/worker/webui_blockinfo", c.blockInfoHandler(id))
 	return c.withFaults(mux, false)
 }

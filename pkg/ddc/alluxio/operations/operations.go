@@ -71,4 +71,7 @@ type Interface interface {
 	Enable(ctx context.Context, workers []WorkerAddress) error
 	// WorkerActivity asks one worker for its operations in flight.
 	WorkerActivity(ctx context.Context, worker WorkerAddress) (Activity, error)
+	// UnpersistedData counts the files cached on one worker that are not
+	// yet in the under store: removing the worker would lose them.
+	UnpersistedData(ctx context.Context, worker WorkerAddress) (Unpersisted, error)
 }
