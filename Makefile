@@ -60,10 +60,14 @@ build: ## Build the controller, the Alluxio emulator and its CLI shim.
 	@if [ -d cmd/alluxio ]; then go build -o $(BIN)/alluxio ./cmd/alluxio; fi
 
 .PHONY: demo
-demo: ## Run the demo (see README).
-	@echo "make demo: not built yet. The local cluster (etcd, kube-apiserver, kube-controller-manager, kwok, OpenKruise)"
-	@echo "and the watched scale-in are tracked in issue 6. Today 'make test' runs the scale-in on a real API server."
-	@exit 1
+demo: ## Watch a graceful scale-in, 5 workers to 2, on a local cluster (builds what it needs, then cleans up).
+	@echo ">> [1/3] cluster binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, OpenKruise) into bin/k8s: built once, first time takes minutes"
+	@$(MAKE) --no-print-directory cluster-binaries
+	@echo ">> [2/3] the controller, the Alluxio emulator and the alluxio shim into bin/"
+	@$(MAKE) --no-print-directory build
+	@go build -o $(BIN)/demo ./hack/demo
+	@echo ">> [3/3] running the demo"
+	@$(BIN)/demo $(DEMO_FLAGS)
 
 ##@ Tools
 
@@ -113,7 +117,20 @@ $(K8S_BIN)/kruise-manager:
 	@echo ">> building the OpenKruise manager into bin/k8s (first time: about 3 minutes)"
 	cd hack/tools/kruise && go build -ldflags "-s -w" -o $@ github.com/openkruise/kruise
 
+.PHONY: e2e
+e2e: cluster-binaries ## End-to-end suite on a local cluster: the controller binary, the emulator, every scale-in scenario (about 5 minutes).
+	E2E=1 go test $(GO_TEST_FLAGS) -timeout 20m -v ./test/e2e/
+
 .PHONY: cluster
 cluster: cluster-binaries build ## Run a local cluster (etcd, kube-apiserver, controllers, kube-scheduler, kwok, OpenKruise) until Ctrl-C.
 	go build -o $(BIN)/localcluster ./hack/localcluster
 	$(BIN)/localcluster -dir $(CLUSTER_DIR) $(CLUSTER_FLAGS)
+
+##@ Benchmarks (issue 8)
+
+# e.g. make bench BENCH_RUNS=5; see test/bench/doc.go for BENCH_RUNTIMES, BENCH_PODS, BENCH_VICTIMS.
+BENCH_RUNS ?= 3
+
+.PHONY: bench
+bench: test-binaries ## Measure scale-in time, API cost, many runtimes and memory on the local control plane; writes BENCHMARKS.md.
+	BENCH=1 BENCH_RUNS=$(BENCH_RUNS) go test ./test/bench/ -run '^TestBench$$' -count=1 -v -timeout 3h

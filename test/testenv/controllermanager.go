@@ -20,7 +20,7 @@ const ControllerManagerControllers = "statefulset-controller,garbage-collector-c
 // startControllerManager runs the real kube-controller-manager with the
 // admin kubeconfig. It serves nothing (--secure-port=0) and elects no
 // leader, so it opens no port and starts working at once.
-func startControllerManager(log logr.Logger, binDir, kubeconfig string, out io.Writer) (*process, error) {
+func startControllerManager(log logr.Logger, binDir, kubeconfig string, extraArgs []string, out io.Writer) (*process, error) {
 	args := []string{
 		"--kubeconfig=" + kubeconfig,
 		"--authentication-kubeconfig=" + kubeconfig,
@@ -30,6 +30,7 @@ func startControllerManager(log logr.Logger, binDir, kubeconfig string, out io.W
 		"--leader-elect=false",
 		"--secure-port=0",
 	}
+	args = append(args, extraArgs...)
 	p, err := startProcess(log, "kube-controller-manager", filepath.Join(binDir, "kube-controller-manager"), args, out)
 	if err != nil {
 		return nil, err

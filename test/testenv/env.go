@@ -34,6 +34,9 @@ type Options struct {
 	// ControllerManager runs the real kube-controller-manager with
 	// ControllerManagerControllers.
 	ControllerManager bool
+	// ControllerManagerArgs are extra kube-controller-manager flags, e.g.
+	// "--kube-api-qps=100" (its default, 20, throttles hundreds of pods).
+	ControllerManagerArgs []string
 	// FakeKubelet, if set, binds the selected pods to fake nodes and makes
 	// them Running/Ready with loopback IPs (see FakeKubelet).
 	FakeKubelet *KubeletOptions
@@ -138,7 +141,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		return nil, err
 	}
 	if opts.ControllerManager {
-		if e.kcm, err = startControllerManager(log, binDir, e.KubeconfigPath, e.output(opts.LogDir, "kube-controller-manager")); err != nil {
+		if e.kcm, err = startControllerManager(log, binDir, e.KubeconfigPath, opts.ControllerManagerArgs, e.output(opts.LogDir, "kube-controller-manager")); err != nil {
 			return nil, err
 		}
 	}

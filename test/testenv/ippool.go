@@ -2,64 +2,85 @@ package testenv
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 )
 
-// ipPool hands out the addresses prefix+1 .. prefix+254 (e.g. 127.0.1.1 ..
-// 127.0.1.254), each to one owner at a time. It allocates round-robin
-// rather than lowest-free so that an address just released (whose
-// emulator may still be closing its listener) is the last to be reused.
+// ipPool hands out the addresses prefix+1 .. prefix+254 of each of its
+// prefixes (e.g. 127.0.1.1 .. 127.0.1.254, then 127.0.2.1 ..), each to one
+// owner at a time. It allocates round-robin rather than lowest-free so
+// that an address just released (whose emulator may still be closing its
+// listener) is the last to be reused.
 type ipPool struct {
-	mu     sync.Mutex
-	prefix string
-	owner  map[int]string // last octet -> owner key
-	next   int            // last octet to try first
+	mu       sync.Mutex
+	prefixes []string
+	owner    map[int]string // slot -> owner key; slot = prefix index*254 + octet-1
+	next     int            // slot to try first
 }
 
-func newIPPool(prefix string) *ipPool {
-	return &ipPool{prefix: prefix, owner: map[int]string{}, next: 1}
+func newIPPool(prefixes ...string) *ipPool {
+	return &ipPool{prefixes: prefixes, owner: map[int]string{}}
 }
+
+func (p *ipPool) size() int { return 254 * len(p.prefixes) }
 
 // allocate returns a free address for owner.
 func (p *ipPool) allocate(owner string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i := 0; i < 254; i++ {
-		octet := (p.next-1+i)%254 + 1
-		if _, used := p.owner[octet]; !used {
-			p.owner[octet] = owner
-			p.next = octet%254 + 1
-			return p.addr(octet), nil
+	n := p.size()
+	for i := 0; i < n; i++ {
+		slot := (p.next + i) % n
+		if _, used := p.owner[slot]; !used {
+			p.owner[slot] = owner
+			p.next = (slot + 1) % n
+			return p.addr(slot), nil
 		}
 	}
-	return "", fmt.Errorf("all 254 addresses %s1-254 are in use", p.prefix)
+	return "", fmt.Errorf("all %d addresses %s1-254 are in use", n, strings.Join(p.prefixes, "1-254, "))
+}
+
+// slotOf returns the slot of ip, false if ip is not from this pool.
+func (p *ipPool) slotOf(ip string) (int, bool) {
+	for i, prefix := range p.prefixes {
+		var octet int
+		if _, err := fmt.Sscanf(ip, prefix+"%d", &octet); err != nil || octet < 1 || octet > 254 {
+			continue
+		}
+		if slot := i*254 + octet - 1; p.addr(slot) == ip {
+			return slot, true
+		}
+	}
+	return 0, false
 }
 
 // reserve marks ip as owned by owner (for a pod seen with an IP already
 // set); it reports false if ip is not from this pool or is taken by
 // another owner.
 func (p *ipPool) reserve(ip, owner string) bool {
-	var octet int
-	if _, err := fmt.Sscanf(ip, p.prefix+"%d", &octet); err != nil || octet < 1 || octet > 254 || p.addr(octet) != ip {
+	slot, ok := p.slotOf(ip)
+	if !ok {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if cur, used := p.owner[octet]; used && cur != owner {
+	if cur, used := p.owner[slot]; used && cur != owner {
 		return false
 	}
-	p.owner[octet] = owner
+	p.owner[slot] = owner
 	return true
 }
 
 // release frees ip if owner holds it.
 func (p *ipPool) release(ip, owner string) {
+	slot, ok := p.slotOf(ip)
+	if !ok {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for octet, cur := range p.owner {
-		if cur == owner && p.addr(octet) == ip {
-			delete(p.owner, octet)
-		}
+	if p.owner[slot] == owner {
+		delete(p.owner, slot)
 	}
 }
 
@@ -68,10 +89,12 @@ func (p *ipPool) inUse() map[string]string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make(map[string]string, len(p.owner))
-	for octet, owner := range p.owner {
-		out[p.addr(octet)] = owner
+	for slot, owner := range p.owner {
+		out[p.addr(slot)] = owner
 	}
 	return out
 }
 
-func (p *ipPool) addr(octet int) string { return fmt.Sprintf("%s%d", p.prefix, octet) }
+func (p *ipPool) addr(slot int) string {
+	return fmt.Sprintf("%s%d", p.prefixes[slot/254], slot%254+1)
+}

@@ -32,6 +32,15 @@ type KubeletOptions struct {
 	// (prefix+1 .. prefix+254); default DefaultPodCIDRPrefix. Keep it in
 	// 127.0.0.0/8 and away from 127.0.0.x, which the fake nodes use.
 	PodCIDRPrefix string
+	// MorePodCIDRPrefixes extend the pool past 254 pods: their addresses
+	// are handed out after PodCIDRPrefix's, e.g. "127.0.2.", "127.0.3.".
+	// The same rules as for PodCIDRPrefix apply.
+	MorePodCIDRPrefixes []string
+	// ShareNodes lets pods share a fake node once all 253 are held by
+	// live pods (otherwise binding fails until one is free). Shared
+	// nodes are handed out round-robin. Only for pods without
+	// hostNetwork: two hostNetwork pods on one node share its address.
+	ShareNodes bool
 	// OnRunning is called once per pod (per UID) right after its status
 	// was set Running/Ready, with the updated pod. Emulators start here,
 	// listening on the pod's IP.
@@ -78,17 +87,19 @@ func newFakeKubelet(cs kubernetes.Interface, opts KubeletOptions, log logr.Logge
 	if opts.PodCIDRPrefix == "" {
 		opts.PodCIDRPrefix = DefaultPodCIDRPrefix
 	}
-	return &FakeKubelet{
+	k := &FakeKubelet{
 		opts:  opts,
 		cs:    cs,
 		log:   log,
-		ips:   newIPPool(opts.PodCIDRPrefix),
+		ips:   newIPPool(append([]string{opts.PodCIDRPrefix}, opts.MorePodCIDRPrefixes...)...),
 		nodes: newNodePool(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](50*time.Millisecond, 2*time.Second),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "testenv-fake-kubelet"}),
 		pods: map[string]*trackedPod{},
 	}
+	k.nodes.share = opts.ShareNodes
+	return k
 }
 
 // start runs the informer and the worker until stop; ctx bounds only the

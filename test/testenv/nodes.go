@@ -57,6 +57,10 @@ type nodePool struct {
 	byPod   map[string]int // pod key -> octet
 	owner   map[int]string // octet -> pod key
 	created map[int]bool   // Node objects already created
+	// share: when every node is held by a live pod, hand nodes out
+	// round-robin to more than one pod (KubeletOptions.ShareNodes).
+	share     bool
+	nextShare int
 }
 
 func newNodePool() *nodePool {
@@ -83,6 +87,12 @@ func (p *nodePool) assign(podKey string, live func(string) bool) (int, error) {
 			p.take(n, podKey)
 			return n, nil
 		}
+	}
+	if p.share {
+		n := firstNodeOctet + p.nextShare%(lastNodeOctet-firstNodeOctet+1)
+		p.nextShare++
+		p.byPod[podKey] = n // the node's owner stays the first pod
+		return n, nil
 	}
 	return 0, fmt.Errorf("all %d fake nodes are held by live pods", lastNodeOctet-firstNodeOctet+1)
 }

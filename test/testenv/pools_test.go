@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"strconv"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -62,4 +63,41 @@ func TestMissingBinariesAreReportedByName(t *testing.T) {
 	err := checkBinaries(t.TempDir(), requiredBinaries(Options{ControllerManager: true}))
 	g.Expect(err).To(MatchError(ErrBinariesMissing))
 	g.Expect(err.Error()).To(ContainSubstring("etcd, kube-apiserver, kube-controller-manager"))
+}
+
+func TestIPPoolSpansSeveralPrefixes(t *testing.T) {
+	g := NewWithT(t)
+	p := newIPPool("127.0.1.", "127.0.2.")
+	seen := map[string]bool{}
+	for i := 0; i < 508; i++ {
+		ip, err := p.allocate("o")
+		g.Expect(err).NotTo(HaveOccurred())
+		seen[ip] = true
+	}
+	g.Expect(seen).To(HaveLen(508))
+	g.Expect(seen).To(HaveKey("127.0.1.254"))
+	g.Expect(seen).To(HaveKey("127.0.2.1"))
+	g.Expect(seen).To(HaveKey("127.0.2.254"))
+	_, err := p.allocate("one too many")
+	g.Expect(err).To(HaveOccurred())
+	p.release("127.0.2.7", "o")
+	g.Expect(p.reserve("127.0.2.7", "x")).To(BeTrue())
+	g.Expect(p.reserve("127.0.3.7", "x")).To(BeFalse(), "not from the pool")
+}
+
+func TestNodePoolSharesNodesWhenFullOnlyIfAsked(t *testing.T) {
+	g := NewWithT(t)
+	p := newNodePool()
+	p.share = true
+	isLive := func(string) bool { return true }
+	for i := 0; i < 253; i++ {
+		_, err := p.assign("ns/p-"+strconv.Itoa(i), isLive)
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	a, err := p.assign("ns/extra-a", isLive)
+	g.Expect(err).NotTo(HaveOccurred())
+	b, _ := p.assign("ns/extra-b", isLive)
+	g.Expect([]int{a, b}).To(Equal([]int{2, 3}), "round-robin over the full nodes")
+	again, _ := p.assign("ns/extra-a", isLive)
+	g.Expect(again).To(Equal(a), "same name, same node")
 }

@@ -51,14 +51,14 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=apps.kruise.io,resources=statefulsets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
-// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods/exec,verbs=create
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one runtime a step closer to its spec. Its shape is
 // Cluster API's: fetch, handle deletion, then reconcile with the status
 // patched on the way out, whatever happened.
-func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	rt := &datav1alpha1.AlluxioRuntime{}
 	if err := r.Get(ctx, req.NamespacedName, rt); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -78,7 +78,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		if equality.Semantic.DeepEqual(base.Status, rt.Status) {
 			return
 		}
-		if err := r.Status().Patch(ctx, rt, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+		// Optimistic lock: a status computed from a stale cached copy must
+		// not overwrite a newer one (a merge patch replaces whole lists,
+		// conditions included). A conflict is retried from a fresh read.
+		err := r.Status().Patch(ctx, rt, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+		switch {
+		case err == nil, apierrors.IsNotFound(err):
+		case apierrors.IsConflict(err):
+			ctrl.LoggerFrom(ctx).Info("status changed since it was read, retrying", "runtime", klog.KObj(rt))
+			res = ctrl.Result{RequeueAfter: conflictRetry}
+		default:
 			retErr = kerrors.NewAggregate([]error{retErr, fmt.Errorf("patch status: %w", err)})
 		}
 	}()

@@ -66,7 +66,7 @@ func (r *Reconciler) getWorkerSet(ctx context.Context, rt *datav1alpha1.AlluxioR
 func (r *Reconciler) applyWorkerSet(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, ws workerSet, w component, replicas int32, leaving []int32) error {
 	obj := ws.object()
 	_, err := controllerutil.CreateOrPatch(ctx, r.Client, obj, func() error {
-		obj.SetLabels(componentLabels(rt, datav1alpha1.WorkerComponent))
+		obj.SetLabels(mergeLabels(obj.GetLabels(), componentLabels(rt, datav1alpha1.WorkerComponent)))
 		ws.set(podTemplate(rt, w, masterHost(rt)),
 			&metav1.LabelSelector{MatchLabels: componentLabels(rt, datav1alpha1.WorkerComponent)},
 			workerName(rt), replicas, leaving)
@@ -93,12 +93,13 @@ func (n *nativeWorkers) set(tmpl corev1.PodTemplateSpec, sel *metav1.LabelSelect
 	n.sts.Spec.Replicas = ptr.To(replicas)
 	n.sts.Spec.Selector = sel
 	n.sts.Spec.ServiceName = svc
-	n.sts.Spec.Template = tmpl
+	setTemplate(&n.sts.ObjectMeta, &n.sts.Spec.Template, tmpl)
 	// Parallel: scaling does not wait for one pod after another.
 	n.sts.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
 	// OnDelete: a template change never restarts a worker, which would
 	// throw its cache away; pods pick it up when they are recreated.
-	n.sts.Spec.UpdateStrategy = appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}
+	n.sts.Spec.UpdateStrategy.Type = appsv1.OnDeleteStatefulSetStrategyType
+	n.sts.Spec.UpdateStrategy.RollingUpdate = nil
 }
 
 // kruiseWorkers is an OpenKruise apps.kruise.io/v1beta1 StatefulSet.
@@ -130,9 +131,10 @@ func (k *kruiseWorkers) set(tmpl corev1.PodTemplateSpec, sel *metav1.LabelSelect
 	k.sts.Spec.Replicas = ptr.To(replicas)
 	k.sts.Spec.Selector = sel
 	k.sts.Spec.ServiceName = svc
-	k.sts.Spec.Template = tmpl
+	setTemplate(&k.sts.ObjectMeta, &k.sts.Spec.Template, tmpl)
 	k.sts.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
-	k.sts.Spec.UpdateStrategy = kruisev1beta1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}
+	k.sts.Spec.UpdateStrategy.Type = appsv1.OnDeleteStatefulSetStrategyType
+	k.sts.Spec.UpdateStrategy.RollingUpdate = nil
 	k.sts.Spec.ReserveOrdinals = reserveOrdinals(old, leaving, replicas)
 }
 
@@ -180,4 +182,15 @@ func reserveOrdinals(old, leaving []int32, replicas int32) []intstr.IntOrString 
 		}
 	}
 	return out
+}
+
+// mergeLabels sets want on existing, keeping labels others added.
+func mergeLabels(existing, want map[string]string) map[string]string {
+	if existing == nil {
+		existing = map[string]string{}
+	}
+	for k, v := range want {
+		existing[k] = v
+	}
+	return existing
 }

@@ -3,6 +3,7 @@ package scalein
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -68,6 +69,11 @@ func newFixture(t *testing.T, gateOverrides map[string]bool) *fixture {
 	g.Expect(gates.SetFromMap(gateOverrides)).To(Succeed())
 	f.gates = gates
 	f.start()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("controller errors:\n%s", f.logs.errorLines())
+		}
+	})
 	return f
 }
 
@@ -87,7 +93,7 @@ func (emulatorExecutor) Exec(ctx context.Context, namespace, pod, container stri
 // start runs a controller manager; stop it with stopController.
 func (f *fixture) start() {
 	f.t.Helper()
-	mgr, err := framework.StartManager(env.Config, framework.ManagerOptions{
+	mgr, err := framework.StartManager(controllerConfig, framework.ManagerOptions{
 		Gates:       f.gates,
 		Connector:   alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
 		Logger:      logr.New(f.logs),
@@ -308,9 +314,11 @@ type logRecorder struct {
 	errors []string
 }
 
-func (l *logRecorder) Init(logr.RuntimeInfo)    {}
-func (l *logRecorder) Enabled(int) bool         { return false }
-func (l *logRecorder) Info(int, string, ...any) {}
+func (l *logRecorder) Init(logr.RuntimeInfo) {}
+func (l *logRecorder) Enabled(int) bool      { return os.Getenv("SCALEIN_DEBUG_LOGS") != "" }
+func (l *logRecorder) Info(_ int, msg string, kv ...any) {
+	fmt.Fprintln(os.Stderr, "INFO", msg, kv)
+}
 func (l *logRecorder) Error(err error, msg string, kv ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

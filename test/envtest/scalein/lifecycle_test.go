@@ -83,8 +83,8 @@ func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 	f.scaleTo(4)
 	f.g.Eventually(func(g Gomega) {
 		c := f.scaledIn()
-		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
-		g.Expect(c.Reason).To(Equal(datav1alpha1.CancelledReason))
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
+		g.Expect(c.Reason).To(Equal(datav1alpha1.CancelledReason), c.Message)
 	}, long, 100*time.Millisecond).Should(Succeed())
 	f.waitReady(4)
 	pods := f.workerPods()

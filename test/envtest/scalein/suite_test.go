@@ -18,6 +18,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
@@ -30,6 +31,9 @@ var (
 	env      *testenv.Env
 	k8s      client.WithWatch
 	shimPath string
+	// controllerConfig is the identity the controller runs with: only the
+	// rights of config/rbac/role.yaml.
+	controllerConfig *rest.Config
 	// emulators are the Alluxio clusters, one per test namespace.
 	emulators sync.Map // namespace -> *emulator.Cluster
 )
@@ -72,6 +76,13 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = env.Stop() }()
 	k8s, err = client.NewWithWatch(env.Config, client.Options{Scheme: framework.Scheme()})
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	// The controller runs as a user granted only the generated
+	// ClusterRole: every call any scenario makes must be allowed by it.
+	controllerConfig, err = framework.RestrictedUser(context.Background(), env, k8s, filepath.Join(root, "config", "rbac", "role.yaml"))
 	if err != nil {
 		fmt.Println(err)
 		return 1

@@ -1,0 +1,300 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/emulator"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
+	"github.com/fluid-drain/fluid-drain/pkg/features"
+	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
+)
+
+// concurrency is the controller's MaxConcurrentReconciles: main's
+// --concurrency default (framework.StartManager uses 2).
+const concurrency = 4
+
+// manager is a controller manager started as cmd/alluxioruntime-controller
+// starts it (the same caches and reconciler as framework.StartManager,
+// with main's default concurrency), whose API requests are counted.
+type manager struct {
+	cancel context.CancelFunc
+	done   chan error
+	calls  *requestCounter
+}
+
+func startManager(graceful bool) (*manager, error) {
+	gates := features.MutableGates.DeepCopy()
+	if err := gates.SetFromMap(map[string]bool{string(features.GracefulScaleIn): graceful}); err != nil {
+		return nil, err
+	}
+	calls := &requestCounter{}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.WrapTransport = calls.wrap
+	managed := labels.SelectorFromSet(labels.Set{datav1alpha1.ManagedByLabel: datav1alpha1.ManagedByValue})
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 framework.Scheme(),
+		Logger:                 logr.Discard(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&corev1.Pod{}:                {Label: managed},
+			&corev1.Service{}:            {Label: managed},
+			&appsv1.StatefulSet{}:        {Label: managed},
+			&kruisev1beta1.StatefulSet{}: {Label: managed},
+		}},
+		Controller: config.Controller{SkipNameValidation: ptrTo(true)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := &alluxio.Reconciler{
+		Client:                  mgr.GetClient(),
+		Scheme:                  mgr.GetScheme(),
+		Recorder:                mgr.GetEventRecorder("alluxioruntime-controller"),
+		Gates:                   gates,
+		Alluxio:                 alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
+		Clock:                   clock.RealClock{},
+		KruiseInstalled:         true,
+		MaxConcurrentReconciles: concurrency,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &manager{cancel: cancel, done: make(chan error, 1), calls: calls}
+	go func() { m.done <- mgr.Start(ctx) }()
+	return m, nil
+}
+
+func (m *manager) stop() error {
+	m.cancel()
+	select {
+	case err := <-m.done:
+		return err
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("manager did not stop within 30s")
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// emulatorExecutor runs the CLI the controller execs in the master pod
+// through the `alluxio` shim, against the namespace's emulator.
+type emulatorExecutor struct{}
+
+func (emulatorExecutor) Exec(ctx context.Context, namespace, pod, container string, argv []string) ([]byte, []byte, error) {
+	v, ok := emulators.Load(namespace)
+	if !ok {
+		return nil, nil, fmt.Errorf("no emulated Alluxio in namespace %s", namespace)
+	}
+	local := operations.LocalExecutor{Path: shimPath, Env: []string{"ALLUXIO_EMULATOR_URL=" + v.(*emulator.Cluster).MasterURL()}}
+	return local.Exec(ctx, namespace, pod, container, argv)
+}
+
+// requestCounter counts the controller's requests to the API server by
+// verb and resource: GET (get, list, watch) are reads; POST, PUT, PATCH
+// and DELETE are writes.
+type requestCounter struct {
+	mu     sync.Mutex
+	counts map[string]int // "PATCH pods" -> n
+}
+
+func (c *requestCounter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		key := req.Method + " " + resourceOf(req.URL.Path)
+		c.mu.Lock()
+		if c.counts == nil {
+			c.counts = map[string]int{}
+		}
+		c.counts[key]++
+		c.mu.Unlock()
+		return rt.RoundTrip(req)
+	})
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// resourceOf reads "pods", "alluxioruntimes/status", "events" ... from
+// an API path.
+func resourceOf(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	// /api/v1/... or /apis/group/version/...
+	switch {
+	case len(parts) >= 2 && parts[0] == "api":
+		parts = parts[2:]
+	case len(parts) >= 3 && parts[0] == "apis":
+		parts = parts[3:]
+	default:
+		return path
+	}
+	if len(parts) >= 2 && parts[0] == "namespaces" {
+		if len(parts) == 2 {
+			return "namespaces"
+		}
+		parts = parts[2:]
+	}
+	switch len(parts) {
+	case 0:
+		return "(discovery)"
+	case 1, 2:
+		return parts[0]
+	default:
+		return parts[0] + "/" + parts[2]
+	}
+}
+
+func (c *requestCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// apiCalls are the requests made between two snapshots.
+type apiCalls map[string]int
+
+func diffCalls(before, after map[string]int) apiCalls {
+	out := apiCalls{}
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+func (a apiCalls) reads() (n int) {
+	for k, v := range a {
+		if strings.HasPrefix(k, "GET ") {
+			n += v
+		}
+	}
+	return n
+}
+
+func (a apiCalls) writes() (n int) {
+	for k, v := range a {
+		if !strings.HasPrefix(k, "GET ") {
+			n += v
+		}
+	}
+	return n
+}
+
+// String lists the calls, most first: "PATCH pods 30, ...".
+func (a apiCalls) String() string {
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if a[keys[i]] != a[keys[j]] {
+			return a[keys[i]] > a[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, a[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// histogram is a cumulative bucket count of
+// controller_runtime_reconcile_time_seconds, summed over its labels.
+type histogram struct {
+	bounds []float64
+	counts []uint64 // cumulative, per bound; +Inf is total
+	total  uint64
+}
+
+const reconcileTimeMetric = "controller_runtime_reconcile_time_seconds"
+
+func reconcileTimes() (histogram, error) {
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		return histogram{}, err
+	}
+	var h histogram
+	for _, f := range families {
+		if f.GetName() != reconcileTimeMetric {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			hh := m.GetHistogram()
+			if h.bounds == nil {
+				for _, b := range hh.GetBucket() {
+					h.bounds = append(h.bounds, b.GetUpperBound())
+				}
+				h.counts = make([]uint64, len(h.bounds))
+			}
+			for i, b := range hh.GetBucket() {
+				if i < len(h.counts) {
+					h.counts[i] += b.GetCumulativeCount()
+				}
+			}
+			h.total += hh.GetSampleCount()
+		}
+	}
+	return h, nil
+}
+
+func (h histogram) minus(before histogram) histogram {
+	out := histogram{bounds: h.bounds, counts: make([]uint64, len(h.counts)), total: h.total - before.total}
+	for i := range h.counts {
+		out.counts[i] = h.counts[i]
+		if i < len(before.counts) {
+			out.counts[i] -= before.counts[i]
+		}
+	}
+	return out
+}
+
+// quantile interpolates linearly inside the bucket, as Prometheus's
+// histogram_quantile does; beyond the last bound it returns that bound.
+func (h histogram) quantile(q float64) float64 {
+	if h.total == 0 {
+		return math.NaN()
+	}
+	rank := q * float64(h.total)
+	prevBound, prevCount := 0.0, 0.0
+	for i, b := range h.bounds {
+		c := float64(h.counts[i])
+		if c >= rank {
+			if c == prevCount {
+				return b
+			}
+			return prevBound + (b-prevBound)*(rank-prevCount)/(c-prevCount)
+		}
+		prevBound, prevCount = b, c
+	}
+	return prevBound
+}
