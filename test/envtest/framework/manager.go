@@ -49,14 +49,22 @@ type ManagerOptions struct {
 	Kruise bool
 	// MetricsAddr, e.g. "127.0.0.1:0"; empty disables metrics.
 	MetricsAddr string
+	// LeaderElectionNamespace, when set, makes managers elect a leader
+	// there, with short leases so a test sees a takeover in seconds.
+	LeaderElectionNamespace string
 }
 
 // Manager is a running controller manager.
 type Manager struct {
-	cancel context.CancelFunc
-	done   chan error
-	once   sync.Once
+	cancel  context.CancelFunc
+	done    chan error
+	once    sync.Once
+	elected <-chan struct{}
 }
+
+// Elected is closed once this manager leads (at once without leader
+// election).
+func (m *Manager) Elected() <-chan struct{} { return m.elected }
 
 // StartManager runs the controller as main does (label-selected caches,
 // one reconciler) until Stop.
@@ -74,12 +82,19 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 	if metricsAddr == "" {
 		metricsAddr = "0"
 	}
+	lease, renew, retry := 3*time.Second, 2*time.Second, 200*time.Millisecond
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 Scheme(),
-		Logger:                 o.Logger,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress: "0",
-		Cache:                  cache.Options{ByObject: byObject},
+		LeaderElection:          o.LeaderElectionNamespace != "",
+		LeaderElectionID:        "alluxioruntime-controller.data.fluid.io",
+		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		LeaseDuration:           &lease,
+		RenewDeadline:           &renew,
+		RetryPeriod:             &retry,
+		Scheme:                  Scheme(),
+		Logger:                  o.Logger,
+		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:  "0",
+		Cache:                   cache.Options{ByObject: byObject},
 		// Several managers run one after another in one test process.
 		Controller: config.Controller{SkipNameValidation: ptrTo(true)},
 	})
@@ -100,7 +115,7 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Manager{cancel: cancel, done: make(chan error, 1)}
+	m := &Manager{cancel: cancel, done: make(chan error, 1), elected: mgr.Elected()}
 	go func() { m.done <- mgr.Start(ctx) }()
 	return m, nil
 }
