@@ -294,9 +294,23 @@ func TestVictimDeletedByHandMidDrain(t *testing.T) {
 	f.g.Expect(f.emu.SetBusy(f.ctx, victim.Status.PodIP, webPort, false)).To(Succeed())
 	f.waitScaled(2)
 	f.g.Expect(f.podNames()).To(Equal([]string{"cache-worker-0", "cache-worker-1"}))
-	w, err := f.emu.Worker(f.ctx, victim.Status.PodIP, webPort)
-	f.g.Expect(err).NotTo(HaveOccurred())
-	f.g.Expect(w.DecommissionedAt.IsZero()).To(BeFalse(), "the deleted victim was decommissioned")
+	// The deleted pod's worker was decommissioned before its process
+	// went (its replacement may reuse the IP, so read the record, not the
+	// worker's current state).
+	var decommissioned, removed bool
+	for _, e := range f.record() {
+		if e.Host != victim.Status.PodIP || removed {
+			continue
+		}
+		switch e.Kind {
+		case emulator.EventWorkerDecommissioned:
+			decommissioned = true
+		case emulator.EventWorkerRemoved:
+			removed = true
+			f.g.Expect(decommissioned).To(BeTrue(), "the deleted victim was decommissioned before it went")
+		}
+	}
+	f.g.Expect(removed).To(BeTrue())
 	f.expectNoTerminatingPods()
 	f.expectNoViolations()
 }

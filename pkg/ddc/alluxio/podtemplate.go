@@ -16,7 +16,7 @@ import (
 // Image used when the runtime names none.
 const (
 	defaultImage    = "alluxio/alluxio"
-	defaultImageTag = "2.10.0"
+	defaultImageTag = "2.9.6"
 )
 
 // component is what differs between the master's and the workers' pods.

@@ -52,13 +52,17 @@ type fixture struct {
 	metricsAddr string
 }
 
-func newFixture(t *testing.T, gateOverrides map[string]bool) *fixture {
+func newFixture(t *testing.T, gateOverrides map[string]bool, emuOpts ...func(*emulator.Config)) *fixture {
 	t.Helper()
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "scalein-"}}
 	g.Expect(k8s.Create(ctx, ns)).To(Succeed())
-	emu := emulator.New(emulator.Config{RefreshInterval: refresh, OperationDuration: 300 * time.Millisecond, IdlePollInterval: 50 * time.Millisecond})
+	cfg := emulator.Config{RefreshInterval: refresh, OperationDuration: 300 * time.Millisecond, IdlePollInterval: 50 * time.Millisecond}
+	for _, o := range emuOpts {
+		o(&cfg)
+	}
+	emu := emulator.New(cfg)
 	emulators.Store(ns.Name, emu)
 	t.Cleanup(func() {
 		emulators.Delete(ns.Name)
