@@ -9,7 +9,10 @@ BIN := $(ROOT)/bin
 K8S_BIN := $(BIN)/k8s
 CONTROLLER_GEN := $(BIN)/controller-gen
 CONTROLLER_TOOLS_VERSION := v0.23.0
-GO_TEST_FLAGS ?= -count=1
+# -p 1: the suites start control planes and emulated Alluxio processes on
+# loopback addresses; one package at a time keeps them from colliding and
+# keeps a 2-core machine responsive.
+GO_TEST_FLAGS ?= -count=1 -p 1 -timeout 80m
 # Packages of the main module (the tools under hack/tools are modules of their own).
 PKGS := ./...
 
@@ -45,8 +48,12 @@ verify: manifests generate ## Fail if code is not gofmt'ed or generated files ar
 		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config; exit 1; fi
 
 .PHONY: test
-test: verify vet test-binaries build ## Everything CI runs: checks, unit tests and the suites on a real API server.
+test: verify vet cluster-binaries build ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
 	go test $(GO_TEST_FLAGS) $(PKGS)
+
+.PHONY: soak
+soak: ## Thousands of randomized fault schedules (RELIABILITY_SCHEDULES, default 5000).
+	RELIABILITY_SCHEDULES=$${RELIABILITY_SCHEDULES:-5000} go test -count=1 -timeout 0 -v -run Schedules ./test/reliability/
 
 .PHONY: test-binaries
 test-binaries: $(K8S_BIN)/etcd $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-controller-manager ## Build etcd, kube-apiserver and kube-controller-manager from Go modules.
