@@ -132,6 +132,7 @@ func run(args []string) error {
 	}
 	r := &alluxio.Reconciler{
 		Client:                  mgr.GetClient(),
+		APIReader:               mgr.GetAPIReader(),
 		Scheme:                  mgr.GetScheme(),
 		Recorder:                mgr.GetEventRecorder("alluxioruntime-controller"),
 		Gates:                   features.Gates,

@@ -94,11 +94,11 @@ const unpersistedHint = "; waiting until it is persisted to the under store, or 
 // Decide picks at most one event for a victim from the facts. It never
 // looks at a clock or any system: the same facts give the same decision.
 func Decide(f Facts, p Policy) Decision {
+	if f.Wanted {
+		return decideWanted(f, p)
+	}
 	if f.State.Finished() {
 		return Decision{Reason: string(f.State), Message: "finished"}
-	}
-	if f.Wanted {
-		return Decision{Event: Cancel, Reason: string(Cancelled), Message: "wanted again after a scale-out; taken back into service"}
 	}
 	if f.Forced && Can(f.State, Force) {
 		return Decision{Event: Force, Reason: "Forced", Message: "forced by the data.fluid.io/scale-in-force annotation; leaving without waiting for its drain"}
@@ -122,6 +122,48 @@ func Decide(f Facts, p Policy) Decision {
 		return Decision{Reason: "DecommissionUnsupported", Message: f.Unsupported}
 	}
 	return Decision{Reason: string(f.State), Message: "unknown state"}
+}
+
+// CancellingReason: a victim wanted again waits until its in-flight work
+// is done before it is restarted back into service.
+const CancellingReason = "Cancelling"
+
+// decideWanted handles a victim the current target keeps (a scale-out, or
+// a smaller scale-in). One that Alluxio still routes work to is cancelled
+// at once. One already decommissioned must restart to serve again (Alluxio
+// takes it back only then), so it is cancelled only once clients have
+// refreshed and its in-flight work is done: a restart must not kill work.
+func decideWanted(f Facts, p Policy) Decision {
+	cancel := Decision{Event: Cancel, Reason: string(Cancelled), Message: "wanted again after a scale-out; taken back into service"}
+	switch f.State {
+	case Cancelled:
+		return Decision{Reason: string(Cancelled), Message: "finished"}
+	case Pending, Failed:
+		return cancel
+	case Decommissioning:
+		if !f.Observed {
+			return Decision{Reason: "AlluxioUnreachable", Message: "wanted again; waiting for the Alluxio master to answer"}
+		}
+		if f.Worker.Live || f.Worker.Lost {
+			return cancel
+		}
+		// Decommissioned already: record it, then wait like a drain.
+		return Decision{Event: Decommissioned, Reason: CancellingReason, Message: "wanted again, but the master already stopped routing work to it"}
+	}
+	if f.Forced {
+		return cancel
+	}
+	if !f.Observed {
+		return Decision{Reason: "AlluxioUnreachable", Message: "wanted again; waiting for the Alluxio master to answer"}
+	}
+	if f.State == Scaled || f.Worker.Live || f.Worker.Lost {
+		return cancel
+	}
+	drained, why := drainedOrWhy(f, p)
+	if drained {
+		return cancel
+	}
+	return Decision{Reason: CancellingReason, Message: "wanted again; it restarts back into service once its in-flight work is done (" + why + ")"}
 }
 
 func decidePending(f Facts) Decision {

@@ -30,7 +30,8 @@ const (
 	Fail Event = "fail"
 	// Retry: the cause of the failure is gone.
 	Retry Event = "retry"
-	// Cancel: the worker is wanted again.
+	// Cancel: the worker is wanted again (also once Scaled, if its pod is
+	// still there when a scale-out wants it back).
 	Cancel Event = "cancel"
 )
 
@@ -47,7 +48,7 @@ var transitions = fsm.Events{
 	{Name: string(Force), Src: []string{string(Decommissioning), string(Draining), string(TimedOut), string(Failed)}, Dst: string(Scaled)},
 	{Name: string(Fail), Src: []string{string(Pending), string(Decommissioning)}, Dst: string(Failed)},
 	{Name: string(Retry), Src: []string{string(Failed)}, Dst: string(Pending)},
-	{Name: string(Cancel), Src: unfinished, Dst: string(Cancelled)},
+	{Name: string(Cancel), Src: append([]string{string(Scaled)}, unfinished...), Dst: string(Cancelled)},
 }
 
 // Fire builds the machine in state from, fires e and returns the new

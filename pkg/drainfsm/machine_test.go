@@ -17,7 +17,7 @@ var legal = map[State]map[Event]State{
 	Draining:        {Drained: Scaled, NothingToDrain: Scaled, Timeout: TimedOut, Force: Scaled, Cancel: Cancelled},
 	TimedOut:        {Drained: Scaled, NothingToDrain: Scaled, Force: Scaled, Cancel: Cancelled},
 	Failed:          {Force: Scaled, Retry: Pending, Cancel: Cancelled},
-	Scaled:          {},
+	Scaled:          {Cancel: Cancelled},
 	Cancelled:       {},
 }
 

@@ -21,12 +21,11 @@ import (
 // was removed; every file stays readable; no file whose only copy was
 // on a victim is lost.
 //
-// Every file is persisted to the under store (written CACHE_THROUGH, or
-// written ASYNC_THROUGH and persisted before the scale-in): the
-// controller does not yet check for unpersisted data on a victim (the
-// drain FSM has an UnpersistedData state, but the reconciler never feeds
-// it), so a file cached only on a victim and not persisted would be lost
-// with it; this scenario does not claim otherwise.
+// Every file here is persisted to the under store (written CACHE_THROUGH,
+// or written ASYNC_THROUGH and persisted before the scale-in), so this
+// scenario proves routing and removal order, not the hold on unpersisted
+// data: victims caching unpersisted blocks (UnpersistedData, from the
+// workers' webui_blockinfo) are covered by test/envtest/scalein.
 func TestNoDataLossUnderLoad(t *testing.T) {
 	f := newFixture(t, "")
 	f.createRuntime(5)

@@ -44,6 +44,11 @@ type Reconciler struct {
 	KruiseInstalled bool
 	// MaxConcurrentReconciles defaults to 1.
 	MaxConcurrentReconciles int
+	// APIReader reads the runtime straight from the API server. The
+	// status written at the end of a reconcile is computed from the
+	// runtime read at its start; from a cache that lags behind the last
+	// status write it would put old conditions back. Nil: Client.
+	APIReader client.Reader
 }
 
 // +kubebuilder:rbac:groups=data.fluid.io,resources=alluxioruntimes,verbs=get;list;watch
@@ -59,8 +64,12 @@ type Reconciler struct {
 // Cluster API's: fetch, handle deletion, then reconcile with the status
 // patched on the way out, whatever happened.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
+	reader := r.APIReader
+	if reader == nil {
+		reader = r.Client
+	}
 	rt := &datav1alpha1.AlluxioRuntime{}
-	if err := r.Get(ctx, req.NamespacedName, rt); err != nil {
+	if err := reader.Get(ctx, req.NamespacedName, rt); err != nil {
 		if apierrors.IsNotFound(err) {
 			// Gone: its pods go with it, and none may keep our finalizer.
 			forgetRuntime(req.Namespace, req.Name)

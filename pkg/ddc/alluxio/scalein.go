@@ -27,6 +27,8 @@ type scaleIn struct {
 	now     time.Time
 	current int32
 	target  int32
+	// ws is the worker set, to tell which ordinals it runs.
+	ws workerSet
 	// pods are every worker pod, with their scale-in records.
 	pods []victim
 	// addrs are the workers' Alluxio addresses by pod name.
@@ -50,7 +52,7 @@ func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alp
 	}
 	s := &scaleIn{
 		r: r, rt: rt, policy: policy, now: r.Clock.Now().UTC().Truncate(time.Millisecond),
-		current: ws.replicas(), target: rt.Spec.Replicas,
+		current: ws.replicas(), target: rt.Spec.Replicas, ws: ws,
 		addrs: map[string]operations.WorkerAddress{}, decisions: map[string]drainfsm.Decision{}, marked: map[string]bool{},
 	}
 	for i := range workerPods {
@@ -69,6 +71,11 @@ func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alp
 	slices.SortFunc(s.pods, func(a, b victim) int { return int(b.ordinal - a.ordinal) })
 
 	if s.current <= s.target && !s.anyRecord() {
+		// Nothing leaves; close a scale-in whose closing status write was
+		// lost (the pods, not the status, say it is over).
+		if st := rt.Status.ScaleIn; st != nil && st.CompletionTime == nil {
+			return s.target, nil, s.report(ctx, nil, s.target)
+		}
 		return s.target, nil, nil
 	}
 	if s.needsAlluxio() {
@@ -83,7 +90,7 @@ func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alp
 	if err := s.markNewVictims(ctx, leaving); err != nil {
 		return s.current, nil, err
 	}
-	s.decommissionBatch(ctx)
+	s.decommissionBatch(ctx, leaving)
 	s.measureActivity(ctx)
 	s.checkUnpersisted(ctx)
 	if err := s.decideAll(ctx, leaving); err != nil {
@@ -121,11 +128,18 @@ func (s *scaleIn) needsAlluxio() bool {
 		return true
 	}
 	for _, v := range s.pods {
-		if v.state != "" && !v.state.Finished() {
+		if v.state != "" && !v.state.Finished() || v.state == drainfsm.Scaled && s.wanted(&v, nil) {
 			return true
 		}
 	}
 	return false
+}
+
+// wanted reports whether the current target keeps this pod: the worker
+// set runs its ordinal, it is not among those leaving, and nobody deletes
+// it.
+func (s *scaleIn) wanted(v *victim, leaving []int32) bool {
+	return s.ws.runs(v.ordinal) && !slices.Contains(leaving, v.ordinal) && !v.deleting()
 }
 
 // markNewVictims records Pending and puts the finalizer on pods that just
@@ -160,7 +174,7 @@ func (s *scaleIn) decideAll(ctx context.Context, leaving []int32) error {
 	free := maxConcurrent(s.rt) - holding
 	for i := range s.pods {
 		v := &s.pods[i]
-		if v.state == "" || v.state.Finished() {
+		if v.state == "" || v.state == drainfsm.Cancelled || v.state == drainfsm.Scaled && !s.wanted(v, leaving) {
 			continue
 		}
 		if s.marked[v.name()] {
@@ -193,7 +207,7 @@ func (s *scaleIn) facts(v *victim, leaving []int32, slotFree bool) drainfsm.Fact
 	f := drainfsm.Facts{
 		State: v.state, Now: s.now, Since: v.since,
 		DecommissionedAt: v.decommissionedAt, IdleSince: v.idleSince,
-		Wanted: !slices.Contains(leaving, v.ordinal) && !v.deleting(),
+		Wanted: s.wanted(v, leaving),
 		Forced: v.forced(),
 		// A pod deleted by hand skips the queue: its Alluxio side must
 		// be finished before it may go.
@@ -224,7 +238,7 @@ func (s *scaleIn) facts(v *victim, leaving []int32, slotFree bool) drainfsm.Fact
 func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) error {
 	log := ctrl.LoggerFrom(ctx)
 	restart := false
-	if d.Event == drainfsm.Cancel && v.state.Holding() {
+	if d.Event == drainfsm.Cancel && (v.state.Holding() || v.state == drainfsm.Scaled) {
 		var err error
 		if restart, err = s.enable(ctx, v); err != nil {
 			s.decisions[v.name()] = drainfsm.Decision{Reason: datav1alpha1.DecommissionFailedReason, Message: err.Error()}
@@ -242,9 +256,12 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 		v.decommissionedAt, v.idleSince = s.now, time.Time{}
 	}
 	keep := true
-	if to == drainfsm.Cancelled {
+	if to == drainfsm.Cancelled && !restart {
 		v.state, keep = "", false
 	}
+	// A cancelled victim that must restart keeps its finalizer and the
+	// Cancelled record until its pod is deleting, so a failed delete is
+	// retried (see releaseFinalizers) instead of forgotten.
 	if err := v.persist(ctx, s.r.Client, keep); err != nil {
 		return err
 	}
@@ -255,18 +272,22 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 		eventType = corev1.EventTypeWarning
 	}
 	s.event(v, eventType, d.Reason, "%s", d.Message)
-	if to == drainfsm.Cancelled {
-		v.state = drainfsm.Cancelled // for this reconcile's status only
-	}
+	v.state = to // for this reconcile's status
 	if restart {
-		// Its workload recreates the pod under the same name and ordinal:
-		// the worker process restarts and registers again.
-		if err := s.r.Delete(ctx, v.pod); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("restart pod %s: %w", v.name(), err)
-		}
-		s.event(v, corev1.EventTypeNormal, datav1alpha1.RestartedReason,
-			"re-enabled in Alluxio and restarted: Alluxio takes a decommissioned worker back only when its process restarts")
+		return s.restart(ctx, v)
 	}
+	return nil
+}
+
+// restart deletes a cancelled victim's pod so that its workload recreates
+// it under the same name and ordinal: the worker process restarts and
+// registers again (Alluxio takes a decommissioned worker back only then).
+func (s *scaleIn) restart(ctx context.Context, v *victim) error {
+	if err := s.r.Delete(ctx, v.pod); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("restart pod %s: %w", v.name(), err)
+	}
+	s.event(v, corev1.EventTypeNormal, datav1alpha1.RestartedReason,
+		"re-enabled in Alluxio and restarted: Alluxio takes a decommissioned worker back only when its process restarts")
 	return nil
 }
 
@@ -281,12 +302,26 @@ func (s *scaleIn) releaseFinalizers(ctx context.Context, leaving []int32) error 
 		}
 		release := false
 		switch v.state {
-		case "", drainfsm.Cancelled:
+		case "":
+			release = true
+		case drainfsm.Cancelled:
+			// Waiting for its restart: release once the pod is going,
+			// else (the delete failed) delete it again.
+			if !v.deleting() {
+				if err := s.restart(ctx, v); err != nil {
+					return err
+				}
+				continue
+			}
 			release = true
 		case drainfsm.Scaled:
-			release = v.deleting() || !slices.Contains(leaving, v.ordinal)
-		case drainfsm.Draining, drainfsm.TimedOut, drainfsm.Failed:
-			release = v.deleting()
+			release = v.deleting() || !s.ws.runs(v.ordinal)
+		case drainfsm.Draining, drainfsm.TimedOut:
+			// Deleted by hand: held until clients can no longer send it
+			// work (their worker list refreshed since the decommission).
+			release = v.deleting() && !v.decommissionedAt.IsZero() && s.now.Sub(v.decommissionedAt) >= s.policy.RefreshInterval
+		case drainfsm.Failed:
+			release = v.deleting() // it cannot be decommissioned: nothing to wait for
 		}
 		if !release {
 			continue

@@ -66,15 +66,15 @@ func (a *alluxio) refresh(ctx context.Context) {
 // decommissionBatch tells the master, in one command, to stop routing
 // work to every victim in Decommissioning that it still lists as live,
 // then re-reads the master's view so the victims can move on at once.
-func (s *scaleIn) decommissionBatch(ctx context.Context) {
+func (s *scaleIn) decommissionBatch(ctx context.Context, leaving []int32) {
 	if s.info == nil || s.unsupported != "" {
 		return
 	}
 	var batch []operations.WorkerAddress
 	var names []string
 	for _, v := range s.pods {
-		if v.state != drainfsm.Decommissioning {
-			continue
+		if v.state != drainfsm.Decommissioning || s.wanted(&v, leaving) {
+			continue // a victim wanted again is not decommissioned
 		}
 		addr, ok := s.addrs[v.name()]
 		if _, live := findWorker(s.info.Live, addr); ok && live {

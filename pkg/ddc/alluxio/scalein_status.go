@@ -21,7 +21,7 @@ import (
 var reasonOrder = []string{
 	string(drainfsm.Failed), datav1alpha1.DecommissionUnsupportedReason, string(drainfsm.TimedOut), drainfsm.UnpersistedDataReason,
 	datav1alpha1.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
-	string(drainfsm.Pending), string(drainfsm.Decommissioning), string(drainfsm.Draining),
+	drainfsm.CancellingReason, string(drainfsm.Pending), string(drainfsm.Decommissioning), string(drainfsm.Draining),
 	datav1alpha1.ForcedReason, string(drainfsm.Scaled), string(drainfsm.Cancelled),
 }
 
@@ -126,7 +126,9 @@ func (s *scaleIn) summary(leaving []int32) (string, string) {
 	var details []string
 	total := 0
 	for _, v := range s.pods {
-		if v.state == "" || !slices.Contains(leaving, v.ordinal) && !v.deleting() {
+		// Leaving pods, pods deleted by hand, and pods still on their way
+		// back after a cancel.
+		if v.state == "" || !slices.Contains(leaving, v.ordinal) && !v.deleting() && v.state.Finished() {
 			continue
 		}
 		total++
@@ -161,6 +163,9 @@ func (s *scaleIn) summary(leaving []int32) (string, string) {
 		}
 	}
 	head := fmt.Sprintf("scaling in from %d to %d workers", s.current, s.target)
+	if s.current <= s.target {
+		head = fmt.Sprintf("scale-in called off (%d workers wanted)", s.target)
+	}
 	if total > 0 {
 		head += fmt.Sprintf(", %d leaving (%s)", total, strings.Join(phases, ", "))
 	}

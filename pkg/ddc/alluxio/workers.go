@@ -34,6 +34,8 @@ type workerSet interface {
 	canRemoveAnyPod() bool
 	// reserved are the ordinals that are not run (Kruise only).
 	reserved() []int32
+	// runs reports whether the set, as it stands, runs this ordinal.
+	runs(ordinal int32) bool
 	// set writes the desired template, selector and replicas; leaving
 	// are the ordinals that must go (Kruise reserves them).
 	set(tmpl corev1.PodTemplateSpec, selector *metav1.LabelSelector, serviceName string, replicas int32, leaving []int32)
@@ -89,6 +91,7 @@ func (n *nativeWorkers) status() (int32, int32, int32) {
 }
 func (n *nativeWorkers) canRemoveAnyPod() bool { return false }
 func (n *nativeWorkers) reserved() []int32     { return nil }
+func (n *nativeWorkers) runs(o int32) bool     { return o >= 0 && o < n.replicas() }
 func (n *nativeWorkers) set(tmpl corev1.PodTemplateSpec, sel *metav1.LabelSelector, svc string, replicas int32, _ []int32) {
 	n.sts.Spec.Replicas = ptr.To(replicas)
 	n.sts.Spec.Selector = sel
@@ -119,6 +122,20 @@ func (k *kruiseWorkers) reserved() []int32 {
 		out = append(out, expandOrdinals(o)...)
 	}
 	return out
+}
+
+func (k *kruiseWorkers) runs(o int32) bool {
+	reserved := k.reserved()
+	for i, n := int32(0), int32(0); n < k.replicas(); i++ {
+		if slices.Contains(reserved, i) {
+			continue
+		}
+		if i == o {
+			return true
+		}
+		n++
+	}
+	return false
 }
 
 func (k *kruiseWorkers) set(tmpl corev1.PodTemplateSpec, sel *metav1.LabelSelector, svc string, replicas int32, leaving []int32) {

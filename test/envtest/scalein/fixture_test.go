@@ -344,3 +344,27 @@ func (f *fixture) scaledInReason() string {
 	}
 	return ""
 }
+
+// podState is a pod's scale-in state annotation ("" when none or gone).
+func (f *fixture) podState(name string) string {
+	p, ok := f.pod(name)
+	if !ok {
+		return ""
+	}
+	return p.Annotations[datav1alpha1.ScaleInStateAnnotation]
+}
+
+// waitPodState waits until the pod's scale-in state is state.
+func (f *fixture) waitPodState(name, state string) {
+	f.t.Helper()
+	f.g.Eventually(func() string { return f.podState(name) }, long, 50*time.Millisecond).Should(Equal(state))
+}
+
+// conditionText is the WorkersScaledIn condition as "Reason: message".
+func (f *fixture) conditionText() string {
+	c := f.scaledIn()
+	if c == nil {
+		return ""
+	}
+	return c.Reason + ": " + c.Message
+}

@@ -7,7 +7,6 @@ import (
 	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 
-	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
 	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
 )
@@ -40,10 +39,7 @@ func TestStandbyFinishesTheScaleInWhenTheLeaderDies(t *testing.T) {
 	victim, _ := f.pod("cache-worker-2")
 	f.emu.SetBusy(victim.Status.PodIP, 30000, true)
 	f.scaleTo(2)
-	f.g.Eventually(func() string {
-		p, _ := f.pod("cache-worker-2")
-		return p.Annotations[datav1alpha1.ScaleInStateAnnotation]
-	}, long, 50*time.Millisecond).Should(Equal("Draining"))
+	f.waitPodState("cache-worker-2", "Draining")
 
 	f.g.Expect(leader.Stop()).To(Succeed())
 	f.g.Eventually(standby.Elected(), long).Should(BeClosed(), "the standby takes the lease")

@@ -24,10 +24,7 @@ func TestVictimDeletedByHandIsDecommissionedBeforeItGoes(t *testing.T) {
 	victim, _ := f.pod("cache-worker-2")
 	f.emu.SetBusy(victim.Status.PodIP, 30000, true)
 	f.scaleTo(2)
-	f.g.Eventually(func() string {
-		p, _ := f.pod("cache-worker-2")
-		return p.Annotations[datav1alpha1.ScaleInStateAnnotation]
-	}, long, 50*time.Millisecond).Should(Equal("Draining"))
+	f.waitPodState("cache-worker-2", "Draining")
 
 	f.g.Expect(k8s.Delete(f.ctx, victim)).To(Succeed())
 	// The replacement pod (same name) is a victim too; once its own turn
@@ -67,8 +64,9 @@ func TestRuntimeDeletedMidDrainLeavesNoFinalizer(t *testing.T) {
 
 // Raising replicas mid-drain cancels the victims: they are re-enabled in
 // Alluxio and, since Alluxio takes a decommissioned worker back only when
-// its process restarts (seen on real Alluxio 2.9.6), restarted in place:
-// same pod names, no new ordinals, no finalizer left, every worker live.
+// its process restarts (seen on real Alluxio 2.9.6), restarted in place
+// once their in-flight work is done: same pod names, no new ordinals, no
+// finalizer left, every worker live.
 func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 	f := newFixture(t, nil)
 	f.createRuntime(4)
@@ -81,6 +79,12 @@ func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 	f.g.Eventually(f.scaledInReason, long, 50*time.Millisecond).Should(Equal("Draining"))
 
 	f.scaleTo(4)
+	// Decommissioned and still busy: restarting now would kill its work.
+	f.g.Eventually(f.conditionText, long, 50*time.Millisecond).Should(And(HavePrefix("Cancelling"), ContainSubstring("operations in flight")))
+	f.g.Consistently(f.podNames, time.Second, 100*time.Millisecond).Should(HaveLen(4))
+	for _, p := range f.workerPods() {
+		f.emu.SetBusy(p.Status.PodIP, 30000, false)
+	}
 	f.g.Eventually(func(g Gomega) {
 		c := f.scaledIn()
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
@@ -96,7 +100,7 @@ func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 		f.g.Expect(w.State).To(Equal(emulator.WorkerLive), "%s must serve again", p.Name)
 	}
 	_, podStates, _ := h.snapshot()
-	f.g.Expect(podStates["cache-worker-3"]).To(Equal([]string{"Pending", "Decommissioning", "Draining"}))
+	f.g.Expect(podStates["cache-worker-3"]).To(Equal([]string{"Pending", "Decommissioning", "Draining", "Cancelled"}), "kept as Cancelled until its restart")
 	f.g.Expect(h.deletedAt).NotTo(HaveKey("cache-worker-0"), "workers that were never victims are untouched")
 	f.g.Expect(h.deletedAt).NotTo(HaveKey("cache-worker-1"))
 	enabled := 0
@@ -118,10 +122,7 @@ func TestFurtherScaleInMidDrainExtendsTheScaleIn(t *testing.T) {
 	p3, _ := f.pod("cache-worker-3")
 	f.emu.SetBusy(p3.Status.PodIP, 30000, true)
 	f.scaleTo(3)
-	f.g.Eventually(func() string {
-		p, _ := f.pod("cache-worker-3")
-		return p.Annotations[datav1alpha1.ScaleInStateAnnotation]
-	}, long, 50*time.Millisecond).Should(Equal("Draining"))
+	f.waitPodState("cache-worker-3", "Draining")
 	f.scaleTo(1)
 	f.g.Eventually(func() string { return ptr.Deref(f.scaledIn(), metav1.Condition{}).Message }, long, 100*time.Millisecond).Should(ContainSubstring("from 4 to 1"))
 	f.emu.SetBusy(p3.Status.PodIP, 30000, false)

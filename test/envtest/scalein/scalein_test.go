@@ -33,13 +33,7 @@ func TestScaleInFiveToTwoDrainsBeforeRemoving(t *testing.T) {
 
 	f.scaleTo(2)
 	// While the victims are busy they stay, and say why.
-	f.g.Eventually(func() string {
-		c := f.scaledIn()
-		if c == nil {
-			return ""
-		}
-		return c.Reason + ": " + c.Message
-	}, long, 100*time.Millisecond).Should(And(HavePrefix("Draining"), ContainSubstring("operations in flight")))
+	f.g.Eventually(f.conditionText, long, 100*time.Millisecond).Should(And(HavePrefix("Draining"), ContainSubstring("operations in flight")))
 	f.g.Consistently(func() int { return len(f.workerPods()) }, 3*time.Second, 200*time.Millisecond).Should(Equal(5),
 		"no victim may leave while Alluxio reports it busy")
 	f.g.Expect(f.workerSetReplicas()).To(Equal(int32(5)), "replicas drop only once every victim drained")

@@ -49,10 +49,7 @@ func TestAnnotatedVictimIsTheWorkerThatLeaves(t *testing.T) {
 	f.emu.SetBusy(w1.Status.PodIP, 30000, true)
 
 	f.scaleTo(4)
-	f.g.Eventually(func() string {
-		p, _ := f.pod("cache-worker-1")
-		return p.Annotations[datav1alpha1.ScaleInStateAnnotation]
-	}, long, 50*time.Millisecond).Should(Equal("Draining"))
+	f.waitPodState("cache-worker-1", "Draining")
 	f.g.Consistently(f.podNames, 2*time.Second, 200*time.Millisecond).Should(HaveLen(5), "busy: nobody leaves yet")
 	f.emu.SetBusy(w1.Status.PodIP, 30000, false)
 	f.waitScaled(4)

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-
-	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 )
 
 // A file whose only copy is in a victim's cache holds the victim, before
@@ -18,17 +16,8 @@ func TestUnpersistedDataHoldsTheVictimUntilPersisted(t *testing.T) {
 	victim, _ := f.pod("cache-worker-1")
 	f.emu.WriteFile("/logs/today", victim.Status.PodIP, 30000, 3<<20, false)
 	f.scaleTo(1)
-	f.g.Eventually(func() string {
-		c := f.scaledIn()
-		if c == nil {
-			return ""
-		}
-		return c.Reason + ": " + c.Message
-	}, long, 100*time.Millisecond).Should(And(HavePrefix("UnpersistedData"), ContainSubstring("1 files (3145728 bytes"), ContainSubstring("/logs/today")))
-	f.g.Consistently(func() string {
-		p, _ := f.pod("cache-worker-1")
-		return p.Annotations[datav1alpha1.ScaleInStateAnnotation]
-	}, 2*time.Second, 200*time.Millisecond).Should(Equal("Pending"), "held before its decommission")
+	f.g.Eventually(f.conditionText, long, 100*time.Millisecond).Should(And(HavePrefix("UnpersistedData"), ContainSubstring("1 files (3145728 bytes"), ContainSubstring("/logs/today")))
+	f.g.Consistently(func() string { return f.podState("cache-worker-1") }, 2*time.Second, 200*time.Millisecond).Should(Equal("Pending"), "held before its decommission")
 
 	f.emu.PersistAll()
 	f.waitScaled(1)

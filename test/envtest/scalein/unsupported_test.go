@@ -19,13 +19,7 @@ func TestOldAlluxioFailsPlainlyAndTheGateOffReleasesIt(t *testing.T) {
 	f.createRuntime(2)
 	f.waitReady(2)
 	f.scaleTo(1)
-	f.g.Eventually(func() string {
-		c := f.scaledIn()
-		if c == nil {
-			return ""
-		}
-		return c.Reason + ": " + c.Message
-	}, long, 100*time.Millisecond).Should(And(HavePrefix("DecommissionUnsupported"), ContainSubstring("2.9.3"), ContainSubstring("GracefulScaleIn")))
+	f.g.Eventually(f.conditionText, long, 100*time.Millisecond).Should(And(HavePrefix("DecommissionUnsupported"), ContainSubstring("2.9.3"), ContainSubstring("GracefulScaleIn")))
 	p, _ := f.pod("cache-worker-1")
 	f.g.Expect(p.Annotations[datav1alpha1.ScaleInStateAnnotation]).To(Equal("Failed"))
 	f.g.Expect(f.workerPods()).To(HaveLen(2), "nothing is removed")
