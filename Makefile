@@ -49,7 +49,7 @@ verify: manifests generate ## Fail if code is not gofmt'ed or generated files ar
 
 .PHONY: test
 test: verify vet cluster-binaries build ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
-	go test $(GO_TEST_FLAGS) $(PKGS)
+	E2E=1 go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: soak
 soak: ## Thousands of randomized fault schedules (RELIABILITY_SCHEDULES, default 5000).
@@ -100,7 +100,7 @@ clean: ## Remove built binaries.
 
 .PHONY: help
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z0-9_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 ##@ Local cluster (issue 6)
 

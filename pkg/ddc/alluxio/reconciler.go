@@ -301,7 +301,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 				return o.GetLabels()[datav1alpha1.RuntimeNameLabel] != ""
 			}))).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1)})
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: max(r.MaxConcurrentReconciles, 1),
+			// No reconcile may wedge a runtime: every Alluxio call has its
+			// own shorter timeout, this bounds the whole.
+			ReconciliationTimeout: reconcileTimeout,
+		})
 	if r.KruiseInstalled {
 		b = b.Owns(&kruisev1beta1.StatefulSet{})
 	}

@@ -33,3 +33,6 @@ func (e *WaitingError) Is(target error) bool { return target == ErrNotYetDrained
 // conflictRetry is how soon a reconcile that lost an update race runs
 // again.
 const conflictRetry = 200 * time.Millisecond
+
+// reconcileTimeout bounds one reconcile, Alluxio calls included.
+const reconcileTimeout = 3 * time.Minute
