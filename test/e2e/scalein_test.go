@@ -132,7 +132,8 @@ func TestAdvancedStatefulSetRemovesTheAnnotatedVictims(t *testing.T) {
 }
 
 // 3a. Raising replicas mid-drain cancels: victims are re-enabled in
-// Alluxio and restarted in place (same names, no new ordinals).
+// Alluxio and, once their in-flight work is done, restarted in place
+// (same names, no new ordinals).
 func TestScaleOutMidDrainCancels(t *testing.T) {
 	f := newFixture(t, "")
 	f.createRuntime(4)
@@ -148,6 +149,14 @@ func TestScaleOutMidDrainCancels(t *testing.T) {
 		long, 100*time.Millisecond).Should(HaveEach("Draining"))
 
 	f.scaleTo(4)
+	// Decommissioned and still busy: it restarts only once its work is
+	// done, so nothing in flight is killed.
+	f.g.Eventually(func() string { return ptr.Deref(f.scaledIn(), metav1.Condition{}).Reason }, long, 100*time.Millisecond).
+		Should(Equal("Cancelling"))
+	f.g.Expect(f.podNames()).To(HaveLen(4))
+	for _, name := range []string{"cache-worker-2", "cache-worker-3"} {
+		f.setBusy(f.pod(name), false)
+	}
 	f.g.Eventually(func(g Gomega) {
 		c := f.scaledIn()
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
@@ -163,7 +172,7 @@ func TestScaleOutMidDrainCancels(t *testing.T) {
 		}
 	}
 	_, podStates := h.snapshot()
-	f.g.Expect(podStates["cache-worker-3"]).To(Equal([]string{"Pending", "Decommissioning", "Draining"}))
+	f.g.Expect(podStates["cache-worker-3"]).To(Equal([]string{"Pending", "Decommissioning", "Draining", "Cancelled"}))
 	enabled := 0
 	for _, e := range f.record() {
 		if e.Kind == emulator.EventWorkerEnabled {

@@ -172,12 +172,12 @@ func TestFindWorkerMatchesHostAndPort(t *testing.T) {
 		{Address: operations.WorkerAddress{Host: "127.0.1.5", RPCPort: 29999, WebPort: 30000}},
 		{Address: operations.WorkerAddress{Host: "10.0.0.9", ContainerHost: "127.0.1.6", RPCPort: 29999, WebPort: 30000}},
 	}
-	_, ok := findWorker(workers, operations.WorkerAddress{Host: "127.0.1.5", RPCPort: 29999, WebPort: 30000})
+	_, ok := operations.FindWorker(workers, operations.WorkerAddress{Host: "127.0.1.5", RPCPort: 29999, WebPort: 30000})
 	g.Expect(ok).To(BeTrue())
-	_, ok = findWorker(workers, operations.WorkerAddress{Host: "127.0.1.6", RPCPort: 29999, WebPort: 30000})
+	_, ok = operations.FindWorker(workers, operations.WorkerAddress{Host: "127.0.1.6", RPCPort: 29999, WebPort: 30000})
 	g.Expect(ok).To(BeTrue(), "a worker registered by node IP is found by its container host")
-	_, ok = findWorker(workers, operations.WorkerAddress{Host: "127.0.1.5", RPCPort: 1, WebPort: 2})
+	_, ok = operations.FindWorker(workers, operations.WorkerAddress{Host: "127.0.1.5", RPCPort: 1, WebPort: 2})
 	g.Expect(ok).To(BeFalse())
-	_, ok = findWorker(workers, operations.WorkerAddress{})
+	_, ok = operations.FindWorker(workers, operations.WorkerAddress{})
 	g.Expect(ok).To(BeFalse())
 }

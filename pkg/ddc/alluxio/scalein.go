@@ -219,10 +219,10 @@ func (s *scaleIn) facts(v *victim, leaving []int32, slotFree bool) drainfsm.Fact
 		return f
 	}
 	addr, ok := s.addrs[v.name()]
-	if _, live := findWorker(s.info.Live, addr); ok && live {
+	if _, live := operations.FindWorker(s.info.Live, addr); ok && live {
 		f.Worker.Live = true
 	}
-	if _, lost := findWorker(s.info.Lost, addr); ok && lost {
+	if _, lost := operations.FindWorker(s.info.Lost, addr); ok && lost {
 		f.Worker.Lost = true
 	}
 	f.Unpersisted = strings.TrimSpace(s.unpersisted[v.name()])

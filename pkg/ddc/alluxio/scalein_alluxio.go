@@ -77,7 +77,7 @@ func (s *scaleIn) decommissionBatch(ctx context.Context, leaving []int32) {
 			continue // a victim wanted again is not decommissioned
 		}
 		addr, ok := s.addrs[v.name()]
-		if _, live := findWorker(s.info.Live, addr); ok && live {
+		if _, live := operations.FindWorker(s.info.Live, addr); ok && live {
 			batch, names = append(batch, addr), append(names, v.name())
 		}
 	}
@@ -147,7 +147,7 @@ func (s *scaleIn) enable(ctx context.Context, v *victim) (restart bool, err erro
 	if !ok {
 		return false, nil // no address: never registered, nothing to take back
 	}
-	if _, live := findWorker(s.info.Live, addr); live {
+	if _, live := operations.FindWorker(s.info.Live, addr); live {
 		return false, nil
 	}
 	if err := s.conn.Enable(ctx, []operations.WorkerAddress{addr}); err != nil {
@@ -157,7 +157,7 @@ func (s *scaleIn) enable(ctx context.Context, v *victim) (restart bool, err erro
 	if err != nil {
 		return true, nil // cannot tell: a restart is always safe here
 	}
-	_, live := findWorker(info.Live, addr)
+	_, live := operations.FindWorker(info.Live, addr)
 	return !live, nil
 }
 
@@ -174,7 +174,7 @@ func (s *scaleIn) checkUnpersisted(ctx context.Context) {
 			continue
 		}
 		addr, ok := s.addrs[v.name()]
-		if _, live := findWorker(s.info.Live, addr); !ok || (v.state == drainfsm.Pending && !live) {
+		if _, live := operations.FindWorker(s.info.Live, addr); !ok || (v.state == drainfsm.Pending && !live) {
 			continue
 		}
 		u, err := s.conn.UnpersistedData(ctx, addr)

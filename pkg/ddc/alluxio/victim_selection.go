@@ -109,23 +109,9 @@ func cachedBytesByPod(pods []victim, addrs map[string]operations.WorkerAddress, 
 	}
 	out := map[string]int64{}
 	for _, v := range pods {
-		if w, ok := findWorker(info.Live, addrs[v.name()]); ok {
+		if w, ok := operations.FindWorker(info.Live, addrs[v.name()]); ok {
 			out[v.name()] = w.UsedBytes
 		}
 	}
 	return out
-}
-
-// findWorker finds the worker registered at addr: same host, and the same
-// rpc or web port.
-func findWorker(workers []operations.WorkerInfo, addr operations.WorkerAddress) (operations.WorkerInfo, bool) {
-	if addr.Host == "" {
-		return operations.WorkerInfo{}, false
-	}
-	for _, w := range workers {
-		if (w.Address.Host == addr.Host || w.Address.ContainerHost == addr.Host) && (w.Address.RPCPort == addr.RPCPort || w.Address.WebPort == addr.WebPort) {
-			return w, true
-		}
-	}
-	return operations.WorkerInfo{}, false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Exit codes of `alluxio fsadmin decommissionWorker` (its ReturnCode
@@ -44,7 +45,22 @@ func (c *Client) Decommission(ctx context.Context, workers []WorkerAddress) erro
 
 	window, cancel := context.WithTimeout(ctx, c.cfg.DecommissionAcceptWindow)
 	defer cancel()
-	_, _, err = c.cfg.Executor.Exec(window, c.cfg.Namespace, c.cfg.MasterPod, c.cfg.Container, argv)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.cfg.Executor.Exec(window, c.cfg.Namespace, c.cfg.MasterPod, c.cfg.Container, argv)
+		done <- err
+	}()
+	// The master's live list says when the request has landed: the
+	// command is then abandoned at once instead of blocking a reconcile
+	// for its refresh-interval wait.
+	confirmed, finished, err := c.awaitDecommission(window, workers, done)
+	if confirmed {
+		cancel()
+		if !finished {
+			<-done
+		}
+		return nil
+	}
 
 	var cmdErr *CommandError
 	switch {
@@ -59,6 +75,41 @@ func (c *Client) Decommission(ctx context.Context, workers []WorkerAddress) erro
 	default:
 		return fmt.Errorf("decommission workers %s: %w", addresses, err)
 	}
+}
+
+// decommissionConfirmPoll is how often the master is asked, while the
+// decommission command runs, whether the workers left its live list.
+const decommissionConfirmPoll = 100 * time.Millisecond
+
+// awaitDecommission waits for the first of: the master no longer lists
+// any of workers as live (confirmed), or the command finishing (finished,
+// with its error). When the window ends first, it waits for the command,
+// which the window's end stops.
+func (c *Client) awaitDecommission(window context.Context, workers []WorkerAddress, done <-chan error) (confirmed, finished bool, err error) {
+	tick := time.NewTicker(decommissionConfirmPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return false, true, err
+		case <-window.Done():
+			return false, true, <-done
+		case <-tick.C:
+		}
+		info, err := c.Observe(window)
+		if err == nil && noneLive(info, workers) {
+			return true, false, nil
+		}
+	}
+}
+
+func noneLive(info *ClusterInfo, workers []WorkerAddress) bool {
+	for _, w := range workers {
+		if _, live := FindWorker(info.Live, w); live {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Client) decommissionExitError(ctx context.Context, addresses string, cmdErr *CommandError) error {

@@ -75,3 +75,17 @@ type Interface interface {
 	// yet in the under store: removing the worker would lose them.
 	UnpersistedData(ctx context.Context, worker WorkerAddress) (Unpersisted, error)
 }
+
+// FindWorker finds the worker registered at addr: same host (or container
+// host), and the same rpc or web port.
+func FindWorker(workers []WorkerInfo, addr WorkerAddress) (WorkerInfo, bool) {
+	if addr.Host == "" {
+		return WorkerInfo{}, false
+	}
+	for _, w := range workers {
+		if (w.Address.Host == addr.Host || w.Address.ContainerHost == addr.Host) && (w.Address.RPCPort == addr.RPCPort || w.Address.WebPort == addr.WebPort) {
+			return w, true
+		}
+	}
+	return WorkerInfo{}, false
+}
