@@ -97,6 +97,9 @@ func Decide(f Facts, p Policy) Decision {
 	if f.Wanted {
 		return decideWanted(f, p)
 	}
+	if f.State == Scaled && f.Observed && f.Worker.Live && f.DecommissionedAt.IsZero() && !f.Forced {
+		return Decision{Event: Reappeared, Reason: string(Pending), Message: "registered with the Alluxio master after it was judged to have nothing to drain: it is decommissioned first"}
+	}
 	if f.State.Finished() {
 		return Decision{Reason: string(f.State), Message: "finished"}
 	}

@@ -30,6 +30,10 @@ const (
 	Fail Event = "fail"
 	// Retry: the cause of the failure is gone.
 	Retry Event = "retry"
+	// Reappeared: a worker judged to have nothing to drain (it was not
+	// registered) registered after all before its pod left: it must be
+	// decommissioned like any other.
+	Reappeared Event = "reappeared"
 	// Cancel: the worker is wanted again (also once Scaled, if its pod is
 	// still there when a scale-out wants it back).
 	Cancel Event = "cancel"
@@ -48,6 +52,7 @@ var transitions = fsm.Events{
 	{Name: string(Force), Src: []string{string(Decommissioning), string(Draining), string(TimedOut), string(Failed)}, Dst: string(Scaled)},
 	{Name: string(Fail), Src: []string{string(Pending), string(Decommissioning)}, Dst: string(Failed)},
 	{Name: string(Retry), Src: []string{string(Failed)}, Dst: string(Pending)},
+	{Name: string(Reappeared), Src: []string{string(Scaled)}, Dst: string(Pending)},
 	{Name: string(Cancel), Src: append([]string{string(Scaled)}, unfinished...), Dst: string(Cancelled)},
 }
 

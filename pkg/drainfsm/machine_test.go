@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-var allEvents = []Event{Decommission, Decommissioned, Drained, NothingToDrain, Timeout, Force, Fail, Retry, Cancel}
+var allEvents = []Event{Decommission, Decommissioned, Drained, NothingToDrain, Timeout, Force, Fail, Retry, Cancel, Reappeared}
 
 // legal is the specification of the machine: every allowed move. Every
 // state/event pair not listed here must be refused.
@@ -17,7 +17,7 @@ var legal = map[State]map[Event]State{
 	Draining:        {Drained: Scaled, NothingToDrain: Scaled, Timeout: TimedOut, Force: Scaled, Cancel: Cancelled},
 	TimedOut:        {Drained: Scaled, NothingToDrain: Scaled, Force: Scaled, Cancel: Cancelled},
 	Failed:          {Force: Scaled, Retry: Pending, Cancel: Cancelled},
-	Scaled:          {Cancel: Cancelled},
+	Scaled:          {Cancel: Cancelled, Reappeared: Pending},
 	Cancelled:       {},
 }
 

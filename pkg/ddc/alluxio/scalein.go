@@ -174,7 +174,7 @@ func (s *scaleIn) decideAll(ctx context.Context, leaving []int32) error {
 	free := maxConcurrent(s.rt) - holding
 	for i := range s.pods {
 		v := &s.pods[i]
-		if v.state == "" || v.state == drainfsm.Cancelled || v.state == drainfsm.Scaled && !s.wanted(v, leaving) {
+		if v.state == "" || v.state == drainfsm.Cancelled || v.state == drainfsm.Scaled && !s.wanted(v, leaving) && !slices.Contains(leaving, v.ordinal) {
 			continue
 		}
 		if s.marked[v.name()] {
@@ -254,6 +254,14 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	v.state, v.since = to, s.now
 	if d.Event == drainfsm.Decommissioned {
 		v.decommissionedAt, v.idleSince = s.now, time.Time{}
+	}
+	if d.Event == drainfsm.Force && v.decommissionedAt.IsZero() {
+		// Forced out before the master confirmed: this is when it left
+		// service as far as the scale-in is concerned.
+		v.decommissionedAt = s.now
+	}
+	if d.Event == drainfsm.Reappeared {
+		v.decommissionedAt, v.idleSince = time.Time{}, time.Time{}
 	}
 	keep := true
 	if to == drainfsm.Cancelled && !restart {
