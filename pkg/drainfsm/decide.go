@@ -215,11 +215,11 @@ func drainedOrWhy(f Facts, p Policy) (bool, string) {
 	case f.Worker.OperationCount > 0 || f.Worker.RPCQueueLength > 0:
 		return false, fmt.Sprintf("%d operations in flight, %d queued", f.Worker.OperationCount, f.Worker.RPCQueueLength)
 	case sinceDecommission < p.RefreshInterval:
-		return false, fmt.Sprintf("clients may still route work to it until their worker list refreshes (%s of %s)", round(sinceDecommission), p.RefreshInterval)
+		return false, fmt.Sprintf("clients may still route work to it until their worker list refreshes at %s (refresh interval %s)", clock(f.DecommissionedAt.Add(p.RefreshInterval)), p.RefreshInterval)
 	case f.IdleSince.IsZero():
-		return false, fmt.Sprintf("idle for 0s of %s", p.QuietPeriod)
+		return false, fmt.Sprintf("idle from now; drained after a quiet period of %s", p.QuietPeriod)
 	case elapsed(f.Now, f.IdleSince) < p.QuietPeriod:
-		return false, fmt.Sprintf("idle for %s of %s", round(elapsed(f.Now, f.IdleSince)), p.QuietPeriod)
+		return false, fmt.Sprintf("idle since %s; drained at %s (quietPeriod %s)", clock(f.IdleSince), clock(f.IdleSince.Add(p.QuietPeriod)), p.QuietPeriod)
 	}
 	return true, fmt.Sprintf("idle for %s after its decommission", round(elapsed(f.Now, f.IdleSince)))
 }
@@ -263,3 +263,8 @@ func elapsed(now, since time.Time) time.Duration {
 }
 
 func round(d time.Duration) time.Duration { return d.Round(time.Second) }
+
+// clock prints a time of day for messages. Messages name fixed times
+// rather than counting seconds, so they do not change on every poll: each
+// change is a status write, and the API server's load counts.
+func clock(t time.Time) string { return t.UTC().Format("15:04:05Z") }

@@ -84,8 +84,18 @@ const decommissionConfirmPoll = 100 * time.Millisecond
 // awaitDecommission waits for the first of: the master no longer lists
 // any of workers as live (confirmed), or the command finishing (finished,
 // with its error). When the window ends first, it waits for the command,
-// which the window's end stops.
+// which the window's end stops. Confirmation needs every worker live when
+// the command starts: for one the master does not list (unknown, or
+// already decommissioned) only the command's own answer tells.
 func (c *Client) awaitDecommission(window context.Context, workers []WorkerAddress, done <-chan error) (confirmed, finished bool, err error) {
+	if before, err := c.Observe(window); err != nil || !allLive(before, workers) {
+		select {
+		case err := <-done:
+			return false, true, err
+		case <-window.Done():
+			return false, true, <-done
+		}
+	}
 	tick := time.NewTicker(decommissionConfirmPoll)
 	defer tick.Stop()
 	for {
@@ -101,6 +111,15 @@ func (c *Client) awaitDecommission(window context.Context, workers []WorkerAddre
 			return true, false, nil
 		}
 	}
+}
+
+func allLive(info *ClusterInfo, workers []WorkerAddress) bool {
+	for _, w := range workers {
+		if _, live := FindWorker(info.Live, w); !live {
+			return false
+		}
+	}
+	return true
 }
 
 func noneLive(info *ClusterInfo, workers []WorkerAddress) bool {

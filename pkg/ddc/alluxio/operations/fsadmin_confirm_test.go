@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,7 +28,13 @@ func (b blockingExecutor) Exec(ctx context.Context, _, _, _ string, _ []string) 
 // for the CLI's refresh-interval wait.
 func TestDecommissionReturnsOnceTheMasterConfirms(t *testing.T) {
 	g := NewWithT(t)
+	// Live on the first look, gone from the live list afterwards.
+	var asked atomic.Int32
 	master := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if asked.Add(1) == 1 {
+			fmt.Fprint(w, `{"version":"2.9.6","workers":[{"id":1,"address":{"host":"127.0.1.9","rpcPort":29999,"webPort":30000}}],"lostWorkers":[]}`)
+			return
+		}
 		fmt.Fprint(w, `{"version":"2.9.6","workers":[],"lostWorkers":[]}`)
 	}))
 	defer master.Close()
