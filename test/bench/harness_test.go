@@ -1,48 +1,30 @@
 package bench
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/go-logr/logr"
-	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/rest"
-	"k8s.io/utils/clock"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
-	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/emulator"
-	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
 	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
 )
 
 // concurrency is the controller's MaxConcurrentReconciles: main's
-// --concurrency default (framework.StartManager uses 2).
+// --concurrency default.
 const concurrency = 4
 
-// manager is a controller manager started as cmd/alluxioruntime-controller
-// starts it (the same caches and reconciler as framework.StartManager,
-// with main's default concurrency), whose API requests are counted.
+// manager is the controller, started by framework.StartManager as
+// cmd/alluxioruntime-controller starts it, whose API requests are counted.
 type manager struct {
-	cancel context.CancelFunc
-	done   chan error
-	calls  *requestCounter
+	*framework.Manager
+	calls *requestCounter
 }
 
 func startManager(graceful bool) (*manager, error) {
@@ -51,68 +33,21 @@ func startManager(graceful bool) (*manager, error) {
 		return nil, err
 	}
 	calls := &requestCounter{}
-	cfg := rest.CopyConfig(env.Config)
-	cfg.WrapTransport = calls.wrap
-	managed := labels.SelectorFromSet(labels.Set{datav1alpha1.ManagedByLabel: datav1alpha1.ManagedByValue})
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 framework.Scheme(),
-		Logger:                 logr.Discard(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.Pod{}:                {Label: managed},
-			&corev1.Service{}:            {Label: managed},
-			&appsv1.StatefulSet{}:        {Label: managed},
-			&kruisev1beta1.StatefulSet{}: {Label: managed},
-		}},
-		Controller: config.Controller{SkipNameValidation: ptrTo(true)},
+	m, err := framework.StartManager(env.Config, framework.ManagerOptions{
+		Gates:                   gates,
+		Connector:               alluxio.ClusterConnector{Executor: &emulators, HTTP: framework.HTTPClient()},
+		Logger:                  logr.Discard(),
+		Kruise:                  true,
+		MaxConcurrentReconciles: concurrency,
+		WrapTransport:           calls.wrap,
 	})
 	if err != nil {
 		return nil, err
 	}
-	r := &alluxio.Reconciler{
-		Client:                  mgr.GetClient(),
-		Scheme:                  mgr.GetScheme(),
-		Recorder:                mgr.GetEventRecorder("alluxioruntime-controller"),
-		Gates:                   gates,
-		Alluxio:                 alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
-		Clock:                   clock.RealClock{},
-		KruiseInstalled:         true,
-		MaxConcurrentReconciles: concurrency,
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m := &manager{cancel: cancel, done: make(chan error, 1), calls: calls}
-	go func() { m.done <- mgr.Start(ctx) }()
-	return m, nil
+	return &manager{Manager: m, calls: calls}, nil
 }
 
-func (m *manager) stop() error {
-	m.cancel()
-	select {
-	case err := <-m.done:
-		return err
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("manager did not stop within 30s")
-	}
-}
-
-func ptrTo[T any](v T) *T { return &v }
-
-// emulatorExecutor runs the CLI the controller execs in the master pod
-// through the `alluxio` shim, against the namespace's emulator.
-type emulatorExecutor struct{}
-
-func (emulatorExecutor) Exec(ctx context.Context, namespace, pod, container string, argv []string) ([]byte, []byte, error) {
-	v, ok := emulators.Load(namespace)
-	if !ok {
-		return nil, nil, fmt.Errorf("no emulated Alluxio in namespace %s", namespace)
-	}
-	local := operations.LocalExecutor{Path: shimPath, Env: []string{"ALLUXIO_EMULATOR_URL=" + v.(*emulator.Cluster).MasterURL()}}
-	return local.Exec(ctx, namespace, pod, container, argv)
-}
+func (m *manager) stop() error { return m.Stop() }
 
 // requestCounter counts the controller's requests to the API server by
 // verb and resource: GET (get, list, watch) are reads; POST, PUT, PATCH

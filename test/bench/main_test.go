@@ -5,32 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
-	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/emulator"
 	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
 	"github.com/fluid-drain/fluid-drain/test/testenv"
 )
 
 var (
-	env      *testenv.Env
-	k8s      client.WithWatch
-	root     string
-	shimPath string
-	tmpDir   string
+	env    *testenv.Env
+	k8s    client.WithWatch
+	root   string
+	tmpDir string
 	// emulators are the Alluxio clusters, one per namespace (one runtime
 	// per namespace).
-	emulators sync.Map // namespace -> *emulator.Cluster
+	emulators framework.Emulators
 )
 
 // kcmArgs lift kube-controller-manager's client rate limit (20 QPS by
@@ -57,9 +52,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmpDir)
-	shimPath = filepath.Join(tmpDir, "alluxio")
-	if out, err := exec.Command("go", "build", "-o", shimPath, filepath.Join(root, "cmd", "alluxio")).CombinedOutput(); err != nil {
-		fmt.Printf("build the alluxio shim: %v\n%s", err, out)
+	if emulators.ShimPath, err = framework.BuildShim(root, tmpDir); err != nil {
+		fmt.Println(err)
 		return 1
 	}
 	managed := labels.SelectorFromSet(labels.Set{datav1alpha1.ManagedByLabel: datav1alpha1.ManagedByValue})
@@ -70,7 +64,7 @@ func run(m *testing.M) int {
 		KruiseCRDs:            true,
 		Scheme:                framework.Scheme(),
 		FakeKubelet: &testenv.KubeletOptions{
-			PodSelector: managed, OnRunning: podRunning, OnGone: podGone,
+			PodSelector: managed, OnRunning: emulators.PodRunning, OnGone: emulators.PodGone,
 			// Away from 127.0.1.x, which the suites that may run beside
 			// the bench use; 100 runtimes of 10 workers and a master are
 			// 1,100 pods.
@@ -93,32 +87,4 @@ func run(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
-}
-
-// podRunning plays the Alluxio processes a pod would start.
-func podRunning(pod *corev1.Pod) {
-	v, ok := emulators.Load(pod.Namespace)
-	if !ok {
-		return
-	}
-	emu := v.(*emulator.Cluster)
-	switch pod.Labels[datav1alpha1.ComponentLabel] {
-	case datav1alpha1.MasterComponent:
-		if err := emu.StartMaster(pod.Status.PodIP + ":19999"); err != nil {
-			fmt.Println("emulated master:", err)
-		}
-	case datav1alpha1.WorkerComponent:
-		if _, err := emu.AddWorker(pod.Status.PodIP, 29999, 30000); err != nil {
-			fmt.Println("emulated worker:", err)
-		}
-	}
-}
-
-// podGone stops the worker process of a pod that is gone.
-func podGone(pod *corev1.Pod) {
-	v, ok := emulators.Load(pod.Namespace)
-	if !ok || pod.Labels[datav1alpha1.ComponentLabel] != datav1alpha1.WorkerComponent {
-		return
-	}
-	v.(*emulator.Cluster).RemoveWorker(pod.Status.PodIP, 30000)
 }

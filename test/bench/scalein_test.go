@@ -45,7 +45,7 @@ func newCluster(ctx context.Context) (*cluster, error) {
 		return nil, err
 	}
 	emu := emulator.New(emulator.Config{RefreshInterval: refresh, OperationDuration: 100 * time.Millisecond, IdlePollInterval: 50 * time.Millisecond})
-	emulators.Store(ns.Name, emu)
+	emulators.Add(ns.Name, emu)
 	return &cluster{ns: ns.Name, emu: emu}, nil
 }
 
@@ -153,7 +153,7 @@ func (c *cluster) close(ctx context.Context) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	emulators.Delete(c.ns)
+	emulators.Remove(c.ns)
 	c.emu.Close()
 	return err
 }

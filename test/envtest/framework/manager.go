@@ -52,6 +52,11 @@ type ManagerOptions struct {
 	// LeaderElectionNamespace, when set, makes managers elect a leader
 	// there, with short leases so a test sees a takeover in seconds.
 	LeaderElectionNamespace string
+	// MaxConcurrentReconciles defaults to 2.
+	MaxConcurrentReconciles int
+	// WrapTransport, when set, wraps the manager's API transport (e.g. to
+	// count requests).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Manager is a running controller manager.
@@ -82,6 +87,10 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 	if metricsAddr == "" {
 		metricsAddr = "0"
 	}
+	if o.WrapTransport != nil {
+		cfg = rest.CopyConfig(cfg)
+		cfg.WrapTransport = o.WrapTransport
+	}
 	lease, renew, retry := 3*time.Second, 2*time.Second, 200*time.Millisecond
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		LeaderElection:          o.LeaderElectionNamespace != "",
@@ -110,7 +119,7 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		Alluxio:                 o.Connector,
 		Clock:                   clock.RealClock{},
 		KruiseInstalled:         o.Kruise,
-		MaxConcurrentReconciles: 2,
+		MaxConcurrentReconciles: max(o.MaxConcurrentReconciles, 2),
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err

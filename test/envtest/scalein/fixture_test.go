@@ -25,7 +25,6 @@ import (
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/emulator"
-	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
 	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
 )
@@ -63,9 +62,9 @@ func newFixture(t *testing.T, gateOverrides map[string]bool, emuOpts ...func(*em
 		o(&cfg)
 	}
 	emu := emulator.New(cfg)
-	emulators.Store(ns.Name, emu)
+	emulators.Add(ns.Name, emu)
 	t.Cleanup(func() {
-		emulators.Delete(ns.Name)
+		emulators.Remove(ns.Name)
 		emu.Close()
 	})
 	f := &fixture{t: t, g: g, ctx: ctx, ns: ns.Name, emu: emu, logs: &logRecorder{}, rtName: "cache"}
@@ -81,25 +80,12 @@ func newFixture(t *testing.T, gateOverrides map[string]bool, emuOpts ...func(*em
 	return f
 }
 
-// emulatorExecutor runs the Alluxio CLI the controller execs in the master
-// pod through the `alluxio` shim, against this namespace's emulator.
-type emulatorExecutor struct{}
-
-func (emulatorExecutor) Exec(ctx context.Context, namespace, pod, container string, argv []string) ([]byte, []byte, error) {
-	v, ok := emulators.Load(namespace)
-	if !ok {
-		return nil, nil, fmt.Errorf("no emulated Alluxio in namespace %s", namespace)
-	}
-	local := operations.LocalExecutor{Path: shimPath, Env: []string{"ALLUXIO_EMULATOR_URL=" + v.(*emulator.Cluster).MasterURL()}}
-	return local.Exec(ctx, namespace, pod, container, argv)
-}
-
 // start runs a controller manager; stop it with stopController.
 func (f *fixture) start() {
 	f.t.Helper()
 	mgr, err := framework.StartManager(controllerConfig, framework.ManagerOptions{
 		Gates:       f.gates,
-		Connector:   alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
+		Connector:   alluxio.ClusterConnector{Executor: &emulators, HTTP: framework.HTTPClient()},
 		Logger:      logr.New(f.logs),
 		Kruise:      true,
 		MetricsAddr: f.metricsAddr,

@@ -19,7 +19,7 @@ func TestStandbyFinishesTheScaleInWhenTheLeaderDies(t *testing.T) {
 	start := func() *framework.Manager {
 		m, err := framework.StartManager(env.Config, framework.ManagerOptions{
 			Gates:                   f.gates,
-			Connector:               alluxio.ClusterConnector{Executor: emulatorExecutor{}, HTTP: framework.HTTPClient()},
+			Connector:               alluxio.ClusterConnector{Executor: &emulators, HTTP: framework.HTTPClient()},
 			Logger:                  logr.New(f.logs),
 			Kruise:                  true,
 			LeaderElectionNamespace: f.ns,

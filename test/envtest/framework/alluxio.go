@@ -1,0 +1,87 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/emulator"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
+)
+
+// Emulators holds one emulated Alluxio cluster per test namespace and
+// plays the Alluxio processes the runtime's pods would start: hook
+// PodRunning and PodGone into the fake kubelet, and use the value as the
+// controller's operations.Executor (the CLI goes through the `alluxio`
+// shim at ShimPath, against the namespace's emulator).
+type Emulators struct {
+	ShimPath string
+	byNS     sync.Map // namespace -> *emulator.Cluster
+}
+
+// Add makes c the Alluxio of namespace.
+func (e *Emulators) Add(namespace string, c *emulator.Cluster) { e.byNS.Store(namespace, c) }
+
+// Remove forgets namespace's Alluxio.
+func (e *Emulators) Remove(namespace string) { e.byNS.Delete(namespace) }
+
+func (e *Emulators) get(namespace string) (*emulator.Cluster, bool) {
+	v, ok := e.byNS.Load(namespace)
+	if !ok {
+		return nil, false
+	}
+	return v.(*emulator.Cluster), true
+}
+
+// PodRunning starts what the pod runs: the master serves on its pod IP,
+// a worker registers with the master.
+func (e *Emulators) PodRunning(pod *corev1.Pod) {
+	emu, ok := e.get(pod.Namespace)
+	if !ok {
+		return
+	}
+	switch pod.Labels[datav1alpha1.ComponentLabel] {
+	case datav1alpha1.MasterComponent:
+		if err := emu.StartMaster(pod.Status.PodIP + ":19999"); err != nil {
+			fmt.Println("emulated master:", err)
+		}
+	case datav1alpha1.WorkerComponent:
+		if _, err := emu.AddWorker(pod.Status.PodIP, 29999, 30000); err != nil {
+			fmt.Println("emulated worker:", err)
+		}
+	}
+}
+
+// PodGone stops the worker process of a pod that is gone.
+func (e *Emulators) PodGone(pod *corev1.Pod) {
+	emu, ok := e.get(pod.Namespace)
+	if !ok || pod.Labels[datav1alpha1.ComponentLabel] != datav1alpha1.WorkerComponent {
+		return
+	}
+	emu.RemoveWorker(pod.Status.PodIP, 30000)
+}
+
+// Exec implements operations.Executor: the command the controller would
+// exec in the master pod runs through the shim against the emulator.
+func (e *Emulators) Exec(ctx context.Context, namespace, pod, container string, argv []string) ([]byte, []byte, error) {
+	emu, ok := e.get(namespace)
+	if !ok {
+		return nil, nil, fmt.Errorf("no emulated Alluxio in namespace %s", namespace)
+	}
+	local := operations.LocalExecutor{Path: e.ShimPath, Env: []string{"ALLUXIO_EMULATOR_URL=" + emu.MasterURL()}}
+	return local.Exec(ctx, namespace, pod, container, argv)
+}
+
+// BuildShim builds the `alluxio` CLI shim (cmd/alluxio) into dir.
+func BuildShim(root, dir string) (string, error) {
+	path := filepath.Join(dir, "alluxio")
+	if out, err := exec.Command("go", "build", "-o", path, filepath.Join(root, "cmd", "alluxio")).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the alluxio shim: %v\n%s", err, out)
+	}
+	return path, nil
+}
