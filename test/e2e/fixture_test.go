@@ -20,13 +20,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/emulator"
 	"github.com/fluid-drain/fluid-drain/test/e2e/stack"
+	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
 )
 
 // Timings: short, so the suite stays within minutes. The emulator's
@@ -306,96 +306,35 @@ func (f *fixture) waitScaled(n int) {
 	}, long, 250*time.Millisecond).Should(Succeed())
 }
 
-// history records, from watches, every reason the WorkersScaledIn
-// condition took, every state each worker pod's annotation took, and the
+// history is what a user watching the runtime and its pods saw, plus the
 // emulated worker of each pod at the moment the pod got its deletion
 // timestamp.
 type history struct {
-	mu        sync.Mutex
-	reasons   []string
-	podStates map[string][]string
-	// atDeletion is the worker when the pod was first seen terminating.
+	*framework.History
+	mu         sync.Mutex
 	atDeletion map[string]emulator.WorkerSnapshot
-	deletedAt  map[string]time.Time
-	ips        map[string]string
 }
 
 func (f *fixture) watch() *history {
 	f.t.Helper()
 	ctx, cancel := context.WithCancel(f.ctx)
 	f.t.Cleanup(cancel)
-	h := &history{podStates: map[string][]string{}, atDeletion: map[string]emulator.WorkerSnapshot{}, deletedAt: map[string]time.Time{}, ips: map[string]string{}}
-	rtw, err := k8s.Watch(ctx, &datav1alpha1.AlluxioRuntimeList{}, client.InNamespace(f.ns))
-	f.g.Expect(err).NotTo(HaveOccurred())
-	podw, err := k8s.Watch(ctx, &corev1.PodList{}, client.InNamespace(f.ns), client.MatchingLabels{datav1alpha1.ComponentLabel: datav1alpha1.WorkerComponent})
-	f.g.Expect(err).NotTo(HaveOccurred())
-	go func() {
-		for ev := range rtw.ResultChan() {
-			rt, ok := ev.Object.(*datav1alpha1.AlluxioRuntime)
-			if !ok {
-				continue
-			}
-			if c := meta.FindStatusCondition(rt.Status.Conditions, datav1alpha1.WorkersScaledInCondition); c != nil {
-				h.mu.Lock()
-				if len(h.reasons) == 0 || h.reasons[len(h.reasons)-1] != c.Reason {
-					h.reasons = append(h.reasons, c.Reason)
-				}
-				h.mu.Unlock()
-			}
+	h := &history{atDeletion: map[string]emulator.WorkerSnapshot{}}
+	var err error
+	h.History, err = framework.Record(ctx, k8s, f.ns, func(pod *corev1.Pod) {
+		if pod.Status.PodIP == "" {
+			return
 		}
-	}()
-	go func() {
-		for ev := range podw.ResultChan() {
-			pod, ok := ev.Object.(*corev1.Pod)
-			if !ok || ev.Type == watch.Error {
-				continue
-			}
+		if w, err := f.emu.Worker(ctx, pod.Status.PodIP, webPort); err == nil {
 			h.mu.Lock()
-			if pod.Status.PodIP != "" {
-				h.ips[pod.Name] = pod.Status.PodIP
-			}
-			if s, ok := pod.Annotations[datav1alpha1.ScaleInStateAnnotation]; ok {
-				states := h.podStates[pod.Name]
-				if len(states) == 0 || states[len(states)-1] != s {
-					h.podStates[pod.Name] = append(states, s)
-				}
-			}
-			_, seen := h.deletedAt[pod.Name]
-			terminating := !pod.DeletionTimestamp.IsZero() && !seen
-			if terminating {
-				h.deletedAt[pod.Name] = time.Now()
-			}
+			h.atDeletion[pod.Name] = w
 			h.mu.Unlock()
-			if terminating && pod.Status.PodIP != "" {
-				if w, err := f.emu.Worker(ctx, pod.Status.PodIP, webPort); err == nil {
-					h.mu.Lock()
-					h.atDeletion[pod.Name] = w
-					h.mu.Unlock()
-				}
-			}
 		}
-	}()
+	})
+	f.g.Expect(err).NotTo(HaveOccurred())
 	return h
 }
 
 func (h *history) snapshot() (reasons []string, podStates map[string][]string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	podStates = map[string][]string{}
-	for k, v := range h.podStates {
-		podStates[k] = slices.Clone(v)
-	}
-	return slices.Clone(h.reasons), podStates
-}
-
-// inOrder reports whether want appears in got in that order (other
-// entries may come between).
-func inOrder(got, want []string) bool {
-	i := 0
-	for _, g := range got {
-		if i < len(want) && g == want[i] {
-			i++
-		}
-	}
-	return i == len(want)
+	return h.Reasons(), h.PodStates()
 }

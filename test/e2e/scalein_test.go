@@ -16,6 +16,8 @@ import (
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/emulator"
+
+	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
 )
 
 // 1. Native StatefulSet, 5 to 2: the three highest ordinals are
@@ -60,7 +62,7 @@ func TestNativeFiveToTwoDrainsBeforeRemoving(t *testing.T) {
 	f.g.Expect(f.workerSetReplicas()).To(Equal(int32(2)))
 
 	reasons, podStates := h.snapshot()
-	f.g.Expect(inOrder(reasons, []string{"Pending", "Decommissioning", "Draining", "Scaled"})).To(BeTrue(), "condition reasons seen: %v", reasons)
+	f.g.Expect(framework.InOrder(reasons, []string{"Pending", "Decommissioning", "Draining", "Scaled"})).To(BeTrue(), "condition reasons seen: %v", reasons)
 	for _, name := range victims {
 		f.g.Expect(podStates[name]).To(Equal([]string{"Pending", "Decommissioning", "Draining", "Scaled"}), name)
 		h.mu.Lock()

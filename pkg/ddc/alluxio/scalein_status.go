@@ -38,7 +38,7 @@ func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) err
 	st := s.rt.Status.ScaleIn
 	running := s.current > s.target || s.anyUnfinished()
 	if running && (st == nil || st.CompletionTime != nil) {
-		st = &datav1alpha1.ScaleInStatus{FromReplicas: s.current, StartTime: &metav1.Time{Time: s.now}}
+		st = &datav1alpha1.ScaleInStatus{FromReplicas: s.current, StartTime: statusTime(s.now)}
 		s.rt.Status.ScaleIn = st
 		initCounters(s.rt.Namespace, s.rt.Name)
 	}
@@ -69,7 +69,7 @@ func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) err
 // complete closes the scale-in: Scaled when workers left, Cancelled when
 // a scale-out called all of it off.
 func (s *scaleIn) complete(st *datav1alpha1.ScaleInStatus) {
-	st.CompletionTime = &metav1.Time{Time: s.now}
+	st.CompletionTime = statusTime(s.now)
 	took := s.now.Sub(st.StartTime.Time).Round(time.Second)
 	reason, eventType := datav1alpha1.ScaledReason, corev1.EventTypeNormal
 	message := fmt.Sprintf("scaled in from %d to %d workers in %s", st.FromReplicas, s.target, took)
@@ -103,7 +103,7 @@ func (s *scaleIn) victimStatuses(leaving []int32, previous []datav1alpha1.Victim
 		if v.state == "" || (!slices.Contains(leaving, v.ordinal) && v.state != drainfsm.Cancelled && !v.deleting()) {
 			continue
 		}
-		vs := datav1alpha1.VictimStatus{Pod: v.name(), State: string(v.state), Since: &metav1.Time{Time: v.since}}
+		vs := datav1alpha1.VictimStatus{Pod: v.name(), State: string(v.state), Since: statusTime(v.since)}
 		if d, ok := s.decisions[v.name()]; ok {
 			vs.Message = d.Message
 		}
@@ -180,4 +180,12 @@ func (s *scaleIn) setCondition(status metav1.ConditionStatus, reason, message st
 		Type: datav1alpha1.WorkersScaledInCondition, Status: status, Reason: reason, Message: message,
 		ObservedGeneration: s.rt.Generation,
 	})
+}
+
+// statusTime is t as the API server stores it (whole seconds), so a
+// status that did not change compares equal to the one read back and is
+// not written again.
+func statusTime(t time.Time) *metav1.Time {
+	st := metav1.NewTime(t).Rfc3339Copy()
+	return &st
 }

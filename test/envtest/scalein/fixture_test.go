@@ -17,7 +17,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/component-base/featuregate"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -197,104 +196,35 @@ func (f *fixture) waitScaled(n int) {
 	}, long, 250*time.Millisecond).Should(Succeed())
 }
 
-// history records, from watches, every reason the WorkersScaledIn
-// condition took and every state each worker pod's annotation took, and
-// flags any worker pod deleted while its emulated worker was still busy.
+// history is what a user watching the runtime and its pods saw, plus the
+// pods that started terminating while their emulated worker was busy.
 type history struct {
+	*framework.History
 	mu          sync.Mutex
-	reasons     []string
-	podStates   map[string][]string
 	deletedBusy []string
-	deletedAt   map[string]time.Time
-	stop        context.CancelFunc
-	// current state per pod, and the most pods ever holding a
-	// decommission slot (Decommissioning, Draining) at once.
-	current    map[string]string
-	maxHolding int
 }
 
 func (f *fixture) record() *history {
 	f.t.Helper()
 	ctx, cancel := context.WithCancel(f.ctx)
-	h := &history{podStates: map[string][]string{}, deletedAt: map[string]time.Time{}, stop: cancel, current: map[string]string{}}
 	f.t.Cleanup(cancel)
-	rtw, err := k8s.Watch(ctx, &datav1alpha1.AlluxioRuntimeList{}, client.InNamespace(f.ns))
-	f.g.Expect(err).NotTo(HaveOccurred())
-	podw, err := k8s.Watch(ctx, &corev1.PodList{}, client.InNamespace(f.ns), client.MatchingLabels{datav1alpha1.ComponentLabel: datav1alpha1.WorkerComponent})
-	f.g.Expect(err).NotTo(HaveOccurred())
-	go func() {
-		for ev := range rtw.ResultChan() {
-			rt, ok := ev.Object.(*datav1alpha1.AlluxioRuntime)
-			if !ok {
-				continue
-			}
-			if c := meta.FindStatusCondition(rt.Status.Conditions, datav1alpha1.WorkersScaledInCondition); c != nil {
-				h.mu.Lock()
-				if len(h.reasons) == 0 || h.reasons[len(h.reasons)-1] != c.Reason {
-					h.reasons = append(h.reasons, c.Reason)
-				}
-				h.mu.Unlock()
-			}
-		}
-	}()
-	go func() {
-		for ev := range podw.ResultChan() {
-			pod, ok := ev.Object.(*corev1.Pod)
-			if !ok || ev.Type == watch.Error {
-				continue
-			}
+	h := &history{}
+	var err error
+	h.History, err = framework.Record(ctx, k8s, f.ns, func(pod *corev1.Pod) {
+		if w, ok := f.emu.Worker(pod.Status.PodIP, 30000); ok && (w.Busy || w.OperationsInFlight > 0) {
 			h.mu.Lock()
-			if s, ok := pod.Annotations[datav1alpha1.ScaleInStateAnnotation]; ok {
-				states := h.podStates[pod.Name]
-				if len(states) == 0 || states[len(states)-1] != s {
-					h.podStates[pod.Name] = append(states, s)
-				}
-			}
-			h.current[pod.Name] = pod.Annotations[datav1alpha1.ScaleInStateAnnotation]
-			if ev.Type == watch.Deleted {
-				delete(h.current, pod.Name)
-			}
-			holding := 0
-			for _, s := range h.current {
-				if s == "Decommissioning" || s == "Draining" {
-					holding++
-				}
-			}
-			h.maxHolding = max(h.maxHolding, holding)
-			if !pod.DeletionTimestamp.IsZero() {
-				if _, seen := h.deletedAt[pod.Name]; !seen {
-					h.deletedAt[pod.Name] = time.Now()
-					if w, ok := f.emu.Worker(pod.Status.PodIP, 30000); ok && (w.Busy || w.OperationsInFlight > 0) {
-						h.deletedBusy = append(h.deletedBusy, fmt.Sprintf("%s (%d operations in flight, busy=%v)", pod.Name, w.OperationsInFlight, w.Busy))
-					}
-				}
-			}
+			h.deletedBusy = append(h.deletedBusy, fmt.Sprintf("%s (%d operations in flight, busy=%v)", pod.Name, w.OperationsInFlight, w.Busy))
 			h.mu.Unlock()
 		}
-	}()
+	})
+	f.g.Expect(err).NotTo(HaveOccurred())
 	return h
 }
 
 func (h *history) snapshot() (reasons []string, podStates map[string][]string, deletedBusy []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	podStates = map[string][]string{}
-	for k, v := range h.podStates {
-		podStates[k] = slices.Clone(v)
-	}
-	return slices.Clone(h.reasons), podStates, slices.Clone(h.deletedBusy)
-}
-
-// inOrder reports whether want appears in got in that order (other
-// entries may come between).
-func inOrder(got, want []string) bool {
-	i := 0
-	for _, g := range got {
-		if i < len(want) && g == want[i] {
-			i++
-		}
-	}
-	return i == len(want)
+	return h.Reasons(), h.PodStates(), slices.Clone(h.deletedBusy)
 }
 
 // logRecorder is a logr sink that keeps Error lines, so a test can assert

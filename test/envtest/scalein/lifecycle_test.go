@@ -101,8 +101,8 @@ func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 	}
 	_, podStates, _ := h.snapshot()
 	f.g.Expect(podStates["cache-worker-3"]).To(Equal([]string{"Pending", "Decommissioning", "Draining", "Cancelled"}), "kept as Cancelled until its restart")
-	f.g.Expect(h.deletedAt).NotTo(HaveKey("cache-worker-0"), "workers that were never victims are untouched")
-	f.g.Expect(h.deletedAt).NotTo(HaveKey("cache-worker-1"))
+	f.g.Expect(h.Deleted("cache-worker-0")).To(BeFalse(), "workers that were never victims are untouched")
+	f.g.Expect(h.Deleted("cache-worker-1")).To(BeFalse())
 	enabled := 0
 	for _, e := range f.emu.Record() {
 		if e.Kind == emulator.EventWorkerEnabled {

@@ -8,6 +8,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+
+	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
 )
 
 // The heart of the product: 5 workers to 2. The three highest ordinals
@@ -46,7 +48,7 @@ func TestScaleInFiveToTwoDrainsBeforeRemoving(t *testing.T) {
 	f.g.Expect(f.workerSetReplicas()).To(Equal(int32(2)))
 
 	reasons, podStates, deletedBusy := h.snapshot()
-	f.g.Expect(inOrder(reasons, []string{"Pending", "Decommissioning", "Draining", "Scaled"})).To(BeTrue(), "condition reasons seen: %v", reasons)
+	f.g.Expect(framework.InOrder(reasons, []string{"Pending", "Decommissioning", "Draining", "Scaled"})).To(BeTrue(), "condition reasons seen: %v", reasons)
 	for _, name := range victims {
 		f.g.Expect(podStates[name]).To(Equal([]string{"Pending", "Decommissioning", "Draining", "Scaled"}), name)
 	}

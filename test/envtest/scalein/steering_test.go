@@ -98,10 +98,7 @@ func TestMaxConcurrentOneDrainsOneAtATimeAndMetricsTellIt(t *testing.T) {
 	h := f.record()
 	f.scaleTo(1)
 	f.waitScaled(1)
-	h.mu.Lock()
-	maxHolding := h.maxHolding
-	h.mu.Unlock()
-	f.g.Expect(maxHolding).To(Equal(1), "at most one victim decommissioning or draining at any time")
+	f.g.Expect(h.MaxHolding()).To(Equal(1), "at most one victim decommissioning or draining at any time")
 
 	families := scrape(f, addr)
 	labels := map[string]string{"namespace": f.ns, "runtime": f.rtName}
