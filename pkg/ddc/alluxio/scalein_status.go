@@ -104,8 +104,10 @@ func (s *scaleIn) victimStatuses(leaving []int32, previous []datav1alpha1.Victim
 			continue
 		}
 		vs := datav1alpha1.VictimStatus{Pod: v.name(), State: string(v.state), Since: statusTime(v.since)}
-		if d, ok := s.decisions[v.name()]; ok {
+		if d, ok := s.decisions[v.name()]; ok && d.Message != "finished" {
 			vs.Message = d.Message
+		} else if i := slices.IndexFunc(previous, func(p datav1alpha1.VictimStatus) bool { return p.Pod == v.name() }); i >= 0 {
+			vs.Message = previous[i].Message // nothing new decided: keep what it last said
 		}
 		out = append(out, vs)
 	}
