@@ -5,7 +5,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,40 +35,28 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	env, err = testenv.Start(context.Background(), testenv.Options{
-		CRDDirs:    []string{filepath.Join(root, "config", "crd", "bases")},
-		KruiseCRDs: true,
-		Scheme:     framework.Scheme(),
+	return framework.WithControlPlane(func(root string) testenv.Options {
+		return testenv.Options{
+			CRDDirs:    []string{filepath.Join(root, "config", "crd", "bases")},
+			KruiseCRDs: true,
+			Scheme:     framework.Scheme(),
+		}
+	}, func(e *testenv.Env, _ string) int {
+		env, k8s = e, e.Client
+		gates = features.MutableGates.DeepCopy()
+		mgr, err := framework.StartManager(env.Config, framework.ManagerOptions{
+			Gates:     gates,
+			Connector: alluxio.ClusterConnector{},
+			Logger:    logr.Discard(),
+			Kruise:    true,
+		})
+		if err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		defer func() { _ = mgr.Stop() }()
+		return m.Run()
 	})
-	if errors.Is(err, testenv.ErrBinariesMissing) {
-		fmt.Println("SKIP:", err)
-		return 0
-	}
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	k8s = env.Client
-
-	gates = features.MutableGates.DeepCopy()
-	mgr, err := framework.StartManager(env.Config, framework.ManagerOptions{
-		Gates:     gates,
-		Connector: alluxio.ClusterConnector{},
-		Logger:    logr.Discard(),
-		Kruise:    true,
-	})
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	defer func() { _ = mgr.Stop() }()
-	return m.Run()
 }
 
 // newNamespace creates a namespace for one test.

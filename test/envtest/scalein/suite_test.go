@@ -8,17 +8,14 @@ package scalein
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/test/envtest/framework"
 	"github.com/fluid-drain/fluid-drain/test/testenv"
 )
@@ -36,50 +33,20 @@ var (
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	tmp, err := os.MkdirTemp("", "scalein-shim-")
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	defer os.RemoveAll(tmp)
-	if emulators.ShimPath, err = framework.BuildShim(root, tmp); err != nil {
-		fmt.Println(err)
-		return 1
-	}
-
-	managed := labels.SelectorFromSet(labels.Set{datav1alpha1.ManagedByLabel: datav1alpha1.ManagedByValue})
-	env, err = testenv.Start(context.Background(), testenv.Options{
-		CRDDirs:           []string{filepath.Join(root, "config", "crd", "bases")},
-		ControllerManager: true,
-		KruiseCRDs:        true,
-		Scheme:            framework.Scheme(),
-		FakeKubelet:       &testenv.KubeletOptions{PodSelector: managed, OnRunning: emulators.PodRunning, OnGone: emulators.PodGone},
+	return framework.WithEmulatedCluster(&emulators, nil, func(e *testenv.Env, root string) int {
+		env = e
+		var err error
+		if k8s, err = client.NewWithWatch(env.Config, client.Options{Scheme: framework.Scheme()}); err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		// The controller runs as a user granted only the generated
+		// ClusterRole: every call any scenario makes must be allowed by it.
+		controllerConfig, err = framework.RestrictedUser(context.Background(), env, k8s, filepath.Join(root, "config", "rbac", "role.yaml"))
+		if err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		return m.Run()
 	})
-	if errors.Is(err, testenv.ErrBinariesMissing) {
-		fmt.Println("SKIP:", err)
-		return 0
-	}
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	k8s, err = client.NewWithWatch(env.Config, client.Options{Scheme: framework.Scheme()})
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	// The controller runs as a user granted only the generated
-	// ClusterRole: every call any scenario makes must be allowed by it.
-	controllerConfig, err = framework.RestrictedUser(context.Background(), env, k8s, filepath.Join(root, "config", "rbac", "role.yaml"))
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	return m.Run()
 }
