@@ -338,3 +338,9 @@ func (f *fixture) watch() *history {
 func (h *history) snapshot() (reasons []string, podStates map[string][]string) {
 	return h.Reasons(), h.PodStates()
 }
+
+// waitPodState waits until the pod's scale-in state is state.
+func (f *fixture) waitPodState(name, state string) {
+	f.t.Helper()
+	f.g.Eventually(func() string { return f.podState(name) }, long, 100*time.Millisecond).Should(Equal(state))
+}

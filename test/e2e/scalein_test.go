@@ -195,7 +195,7 @@ func TestFurtherScaleInMidDrainExtends(t *testing.T) {
 	p3 := f.pod("cache-worker-3")
 	f.setBusy(p3, true)
 	f.scaleTo(3)
-	f.g.Eventually(func() string { return f.podState("cache-worker-3") }, long, 100*time.Millisecond).Should(Equal("Draining"))
+	f.waitPodState("cache-worker-3", "Draining")
 	f.scaleTo(1)
 	f.g.Eventually(func() string { return ptr.Deref(f.scaledIn(), metav1.Condition{}).Message }, long, 100*time.Millisecond).
 		Should(ContainSubstring("from 4 to 1"))
@@ -300,7 +300,7 @@ func TestVictimDeletedByHandMidDrain(t *testing.T) {
 	victim := f.pod("cache-worker-2")
 	f.setBusy(victim, true)
 	f.scaleTo(2)
-	f.g.Eventually(func() string { return f.podState("cache-worker-2") }, long, 100*time.Millisecond).Should(Equal("Draining"))
+	f.waitPodState("cache-worker-2", "Draining")
 	f.g.Expect(k8s.Delete(f.ctx, victim)).To(Succeed())
 	f.g.Expect(f.emu.SetBusy(f.ctx, victim.Status.PodIP, webPort, false)).To(Succeed())
 	f.waitScaled(2)

@@ -37,6 +37,13 @@ func CheckBinaries(opts Options) error {
 }
 
 func checkBinaries(dir string, names []string) error {
+	return CheckExecutables(dir, names, ErrBinariesMissing)
+}
+
+// CheckExecutables returns nil when every one of names is an executable
+// file in dir, else an error wrapping missingErr that names the missing
+// ones (the local cluster uses it with its own sentinel).
+func CheckExecutables(dir string, names []string, missingErr error) error {
 	var missing []string
 	for _, name := range names {
 		info, err := os.Stat(filepath.Join(dir, name))
@@ -45,7 +52,7 @@ func checkBinaries(dir string, names []string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%w (not in %s: %s)", ErrBinariesMissing, dir, strings.Join(missing, ", "))
+		return fmt.Errorf("%w (not in %s: %s)", missingErr, dir, strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/fluid-drain/fluid-drain/test/testenv"
 )
@@ -52,17 +51,7 @@ func CheckBinaries(root string, kruise bool) error {
 }
 
 func checkBinaries(dir string, names []string) error {
-	var missing []string
-	for _, name := range names {
-		info, err := os.Stat(filepath.Join(dir, name))
-		if err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%w (not in %s: %s)", ErrBinariesMissing, dir, strings.Join(missing, ", "))
-	}
-	return nil
+	return testenv.CheckExecutables(dir, names, ErrBinariesMissing)
 }
 
 // RepoRoot is the repository root, found by walking up from the working
