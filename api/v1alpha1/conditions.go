@@ -1,5 +1,7 @@
 package v1alpha1
 
+import "github.com/fluid-drain/fluid-drain/pkg/drainfsm"
+
 // Condition types on an AlluxioRuntime. They are Fluid's names.
 const (
 	// MasterReadyCondition is True when the master pod is ready.
@@ -34,23 +36,19 @@ const (
 	ScaledReason = "Scaled"
 	// CancelledReason: the last scale-in was called off by a scale-out.
 	CancelledReason = "Cancelled"
-	// DecommissionUnsupportedReason: this Alluxio cannot decommission
-	// workers (open-source 2.9.x and older). Upgrade to Alluxio 2.10+, or
-	// turn the GracefulScaleIn gate off for Fluid's plain scale-in.
-	DecommissionUnsupportedReason = "DecommissionUnsupported"
+	// DecommissionUnsupportedReason: see drainfsm.
+	DecommissionUnsupportedReason = drainfsm.DecommissionUnsupportedReason
 	// DecommissionFailedReason: the master refused or failed a
 	// decommission; it is retried.
 	DecommissionFailedReason = "DecommissionFailed"
-	// AlluxioUnreachableReason: the master could not be asked; the
-	// scale-in waits, and no worker leaves meanwhile.
-	AlluxioUnreachableReason = "AlluxioUnreachable"
+	// AlluxioUnreachableReason: see drainfsm.
+	AlluxioUnreachableReason = drainfsm.AlluxioUnreachableReason
 	// RestartedReason: a cancelled victim's pod was restarted, because
 	// Alluxio takes a decommissioned worker back into service only when its
 	// process restarts.
 	RestartedReason = "Restarted"
-	// ForcedReason: a worker left before it was drained, because of
-	// onDrainTimeout: Force or the force annotation.
-	ForcedReason = "Forced"
+	// ForcedReason: see drainfsm.
+	ForcedReason = drainfsm.ForcedReason
 	// PlainScaleInReason: the GracefulScaleIn gate is off, so workers are
 	// removed at once, as Fluid does.
 	PlainScaleInReason = "PlainScaleIn"

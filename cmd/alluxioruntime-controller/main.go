@@ -10,23 +10,11 @@ import (
 	"os"
 	"time"
 
-	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
@@ -94,56 +82,35 @@ func run(args []string) error {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
 	log := ctrl.Log.WithName("setup")
 
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(datav1alpha1.AddToScheme(scheme))
-	utilruntime.Must(kruisev1beta1.AddToScheme(scheme))
-
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("no Kubernetes config: %w", err)
 	}
-	// Only objects this controller manages are cached: in a big cluster,
-	// unrelated pods cost no memory.
-	managed := labels.SelectorFromSet(labels.Set{datav1alpha1.ManagedByLabel: datav1alpha1.ManagedByValue})
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme,
+		Scheme:                  alluxio.Scheme(),
 		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
-		LeaderElectionID:        "alluxioruntime-controller.data.fluid.io",
+		LeaderElectionID:        alluxio.LeaderElectionID,
 		LeaderElectionNamespace: o.leaderElectionNS,
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.Pod{}:                {Label: managed},
-			&corev1.Service{}:            {Label: managed},
-			&appsv1.StatefulSet{}:        {Label: managed},
-			&kruisev1beta1.StatefulSet{}: {Label: managed},
-		}},
+		Cache:                   alluxio.CacheOptions(),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
-	kruise := kruiseServed(mgr)
-	log.Info("starting", "featureGates", features.MutableGates, "kruiseInstalled", kruise)
-
 	exec, err := operations.NewPodExecutor(cfg)
 	if err != nil {
 		return err
 	}
-	r := &alluxio.Reconciler{
-		Client:                  mgr.GetClient(),
-		APIReader:               mgr.GetAPIReader(),
-		Scheme:                  mgr.GetScheme(),
-		Recorder:                mgr.GetEventRecorder("alluxioruntime-controller"),
+	r, err := alluxio.Setup(mgr, alluxio.Options{
 		Gates:                   features.Gates,
 		Alluxio:                 alluxio.ClusterConnector{Executor: exec, HTTP: &http.Client{Timeout: 10 * time.Second}},
-		Clock:                   clock.RealClock{},
-		KruiseInstalled:         kruise,
 		MaxConcurrentReconciles: o.concurrency,
+	})
+	if err != nil {
+		return err
 	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("set up controller: %w", err)
-	}
+	log.Info("starting", "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled)
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
@@ -151,11 +118,4 @@ func run(args []string) error {
 		return err
 	}
 	return mgr.Start(ctrl.SetupSignalHandler())
-}
-
-// kruiseServed reports whether OpenKruise's Advanced StatefulSet API is
-// served by the cluster.
-func kruiseServed(mgr ctrl.Manager) bool {
-	_, err := mgr.GetRESTMapper().RESTMapping(schema.GroupKind{Group: kruisev1beta1.GroupVersion.Group, Kind: "StatefulSet"}, kruisev1beta1.GroupVersion.Version)
-	return err == nil
 }

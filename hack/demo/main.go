@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -198,7 +199,8 @@ func run(o options) (err error) {
 	}
 	var victims []corev1.Pod
 	for _, p := range pods.Items {
-		if ord := p.Name[strings.LastIndex(p.Name, "-")+1:]; ord >= fmt.Sprint(o.to) {
+		// Compared as numbers: as strings, "10" would sort before "2".
+		if ord, err := strconv.Atoi(p.Name[strings.LastIndex(p.Name, "-")+1:]); err == nil && ord >= int(o.to) {
 			victims = append(victims, p)
 		}
 	}

@@ -30,6 +30,11 @@ type Worker struct {
 	Live bool
 	// Lost: the master lost its heartbeat; nothing runs on it.
 	Lost bool
+	// NeverRegistered: the master has run since before the worker's pod
+	// started and does not list it: the worker never registered, so no
+	// client ever had it. Being absent from one listing is not enough (a
+	// restarted master lists no worker until they register again).
+	NeverRegistered bool
 	// Activity is the worker's own count of work in flight, when asked
 	// (Draining and TimedOut only). ActivityErr says why it could not be.
 	OperationCount int64
@@ -66,9 +71,13 @@ type Facts struct {
 	// worker's cache (not yet persisted to the under store): the worker
 	// must not leave before it is persisted, unless forced.
 	Unpersisted string
-	// UnpersistedUnknown, when set, says why the check could not be made
-	// (e.g. the worker lacks the endpoint); it is reported, not waited on.
-	UnpersistedUnknown string
+	// UnpersistedErr, when set, says why the worker could not be asked
+	// for unpersisted data: it is held as if it had some (it might hold
+	// the only copy), except once lost (its process is gone).
+	UnpersistedErr string
+	// UnpersistedUnsupported, when set, says why the check cannot be made
+	// at all (the worker lacks the endpoint); it is reported, not waited on.
+	UnpersistedUnsupported string
 }
 
 // Decision is the outcome for one victim: at most one event, and why.
@@ -85,33 +94,36 @@ type Decision struct {
 // Waiting reports whether the victim stays in its state.
 func (d Decision) Waiting() bool { return d.Event == "" }
 
-// UnpersistedDataReason: the victim holds data that exists only in its
-// cache; it waits until that data is persisted, or until it is forced.
-const UnpersistedDataReason = "UnpersistedData"
-
-const unpersistedHint = "; waiting until it is persisted to the under store, or set annotation data.fluid.io/scale-in-force=true on the pod to remove the worker anyway and lose it"
+const (
+	unpersistedHint = "; waiting until it is persisted to the under store, or set annotation data.fluid.io/scale-in-force=true on the pod to remove the worker anyway and lose it"
+	forceHint       = "set annotation data.fluid.io/scale-in-force=true on the pod to remove it anyway"
+)
 
 // Decide picks at most one event for a victim from the facts. It never
 // looks at a clock or any system: the same facts give the same decision.
+//
+// A worker leaves (Scaled) only on positive evidence that it holds
+// nothing the cluster needs and will receive no more work: it was
+// decommissioned and drained, it never registered since its pod started,
+// or it was forced (with a Warning event).
 func Decide(f Facts, p Policy) Decision {
-	if f.Wanted {
+	switch {
+	case f.Wanted:
 		return decideWanted(f, p)
-	}
-	if f.State == Scaled && f.Observed && f.Worker.Live && f.DecommissionedAt.IsZero() && !f.Forced {
-		return Decision{Event: Reappeared, Reason: string(Pending), Message: "registered with the Alluxio master after it was judged to have nothing to drain: it is decommissioned first"}
-	}
-	if f.State.Finished() {
+	case f.State == Scaled:
+		return decideScaled(f)
+	case f.State.Finished():
 		return Decision{Reason: string(f.State), Message: "finished"}
-	}
-	if f.Forced && Can(f.State, Force) {
-		return Decision{Event: Force, Reason: "Forced", Message: "forced by the data.fluid.io/scale-in-force annotation; leaving without waiting for its drain"}
-	}
-	if !f.Observed {
-		return Decision{Reason: "AlluxioUnreachable", Message: "waiting for the Alluxio master to answer"}
+	case f.Forced && Can(f.State, Force) && !(f.State == Pending && f.Observed && f.Worker.Live):
+		// A live Pending worker is decommissioned first even when forced:
+		// that costs one command and stops new work reaching it.
+		return Decision{Event: Force, Reason: ForcedReason, Message: "forced by the data.fluid.io/scale-in-force annotation; leaving without waiting for its drain"}
+	case !f.Observed:
+		return Decision{Reason: AlluxioUnreachableReason, Message: "waiting for the Alluxio master to answer"}
 	}
 	switch f.State {
 	case Pending:
-		return decidePending(f)
+		return decidePending(f, p)
 	case Decommissioning:
 		return decideDecommissioning(f, p)
 	case Draining:
@@ -122,14 +134,19 @@ func Decide(f Facts, p Policy) Decision {
 		if f.Unsupported == "" {
 			return Decision{Event: Retry, Reason: string(Pending), Message: "decommission is supported now; trying again"}
 		}
-		return Decision{Reason: "DecommissionUnsupported", Message: f.Unsupported}
+		return Decision{Reason: DecommissionUnsupportedReason, Message: f.Unsupported}
 	}
 	return Decision{Reason: string(f.State), Message: "unknown state"}
 }
 
-// CancellingReason: a victim wanted again waits until its in-flight work
-// is done before it is restarted back into service.
-const CancellingReason = "Cancelling"
+// decideScaled catches a worker judged to have nothing to drain that
+// registered after all before its pod left.
+func decideScaled(f Facts) Decision {
+	if f.Observed && f.Worker.Live && f.DecommissionedAt.IsZero() && !f.Forced {
+		return Decision{Event: Reappeared, Reason: string(Pending), Message: "registered with the Alluxio master after it was judged to have nothing to drain: it is decommissioned first"}
+	}
+	return Decision{Reason: string(Scaled), Message: "finished"}
+}
 
 // decideWanted handles a victim the current target keeps (a scale-out, or
 // a smaller scale-in). One that Alluxio still routes work to is cancelled
@@ -138,67 +155,96 @@ const CancellingReason = "Cancelling"
 // refreshed and its in-flight work is done: a restart must not kill work.
 func decideWanted(f Facts, p Policy) Decision {
 	cancel := Decision{Event: Cancel, Reason: string(Cancelled), Message: "wanted again after a scale-out; taken back into service"}
-	switch f.State {
-	case Cancelled:
+	unreachable := Decision{Reason: AlluxioUnreachableReason, Message: "wanted again; waiting for the Alluxio master to answer"}
+	switch {
+	case f.State == Cancelled:
 		return Decision{Reason: string(Cancelled), Message: "finished"}
-	case Pending, Failed:
+	case f.State == Pending || f.State == Failed:
 		return cancel
-	case Decommissioning:
-		if !f.Observed {
-			return Decision{Reason: "AlluxioUnreachable", Message: "wanted again; waiting for the Alluxio master to answer"}
-		}
-		if f.Worker.Live || f.Worker.Lost {
-			return cancel
-		}
+	case f.State == Decommissioning && !f.Observed:
+		return unreachable
+	case f.State == Decommissioning && !f.Worker.Live && !f.Worker.Lost:
 		// Decommissioned already: record it, then wait like a drain.
 		return Decision{Event: Decommissioned, Reason: CancellingReason, Message: "wanted again, but the master already stopped routing work to it"}
-	}
-	if f.Forced {
+	case f.State == Decommissioning || f.Forced:
+		return cancel
+	case !f.Observed:
+		return unreachable
+	case f.State == Scaled || f.Worker.Live || f.Worker.Lost:
 		return cancel
 	}
-	if !f.Observed {
-		return Decision{Reason: "AlluxioUnreachable", Message: "wanted again; waiting for the Alluxio master to answer"}
+	if drained, why := drainedOrWhy(f, p); !drained {
+		return Decision{Reason: CancellingReason, Message: "wanted again; it restarts back into service once its in-flight work is done (" + why + ")"}
 	}
-	if f.State == Scaled || f.Worker.Live || f.Worker.Lost {
-		return cancel
-	}
-	drained, why := drainedOrWhy(f, p)
-	if drained {
-		return cancel
-	}
-	return Decision{Reason: CancellingReason, Message: "wanted again; it restarts back into service once its in-flight work is done (" + why + ")"}
+	return cancel
 }
 
-func decidePending(f Facts) Decision {
+func decidePending(f Facts, p Policy) Decision {
 	switch {
 	case f.Worker.Lost:
-		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "lost by the Alluxio master: nothing to drain"}
+		return decideLost(f)
+	case !f.Worker.Live && f.Worker.NeverRegistered:
+		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "never registered with the Alluxio master since its pod started: nothing to drain"}
 	case !f.Worker.Live:
-		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "not registered with the Alluxio master: nothing to drain"}
+		return decideUnregistered(f, p)
 	case f.Unsupported != "":
-		return Decision{Event: Fail, Reason: "DecommissionUnsupported", Message: f.Unsupported}
-	case f.Unpersisted != "" && !f.Forced:
-		return Decision{Reason: UnpersistedDataReason, Message: f.Unpersisted + unpersistedHint}
-	case f.SlotFree || f.Forced:
+		return Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}
+	}
+	if hold, held := holdForData(f); held {
+		return hold
+	}
+	if f.SlotFree || f.Forced {
 		msg := "asking the Alluxio master to stop routing work to it"
-		if f.UnpersistedUnknown != "" {
-			msg += " (unpersisted data could not be checked: " + f.UnpersistedUnknown + ")"
+		if f.UnpersistedUnsupported != "" {
+			msg += " (unpersisted data could not be checked: " + f.UnpersistedUnsupported + ")"
 		}
 		return Decision{Event: Decommission, Reason: string(Decommissioning), Message: msg}
 	}
 	return Decision{Reason: string(Pending), Message: "waiting for a free decommission slot (maxConcurrent)"}
 }
 
+// decideUnregistered waits for a worker the master does not list although
+// it may have registered before the master (re)started: it may hold data.
+func decideUnregistered(f Facts, p Policy) Decision {
+	if elapsed(f.Now, f.Since) > p.DrainTimeout {
+		return Decision{Event: Timeout, Reason: string(TimedOut), Message: fmt.Sprintf("not registered with the Alluxio master after drainTimeout %s; onDrainTimeout is %s", p.DrainTimeout, p.OnDrainTimeout)}
+	}
+	return Decision{Reason: UnregisteredReason, Message: "not listed by the Alluxio master, which started after this worker's pod: waiting for the worker to register again, since it may hold data"}
+}
+
+// decideLost: a worker the master lost runs no work and gets none; it
+// leaves unless it was still seen holding unpersisted data.
+func decideLost(f Facts) Decision {
+	if f.Unpersisted != "" {
+		return Decision{Reason: UnpersistedDataReason, Message: "lost by the Alluxio master, but " + f.Unpersisted + unpersistedHint}
+	}
+	return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "lost by the Alluxio master: nothing to drain"}
+}
+
+// holdForData says whether the victim must wait for its unpersisted data
+// (found, or not checkable), unless forced.
+func holdForData(f Facts) (Decision, bool) {
+	switch {
+	case f.Forced:
+		return Decision{}, false
+	case f.Unpersisted != "":
+		return Decision{Reason: UnpersistedDataReason, Message: f.Unpersisted + unpersistedHint}, true
+	case f.UnpersistedErr != "":
+		return Decision{Reason: UnpersistedUncheckedReason, Message: "could not check for unpersisted data (" + f.UnpersistedErr + ")" + unpersistedHint}, true
+	}
+	return Decision{}, false
+}
+
 func decideDecommissioning(f Facts, p Policy) Decision {
 	switch {
 	case f.Unsupported != "":
-		return Decision{Event: Fail, Reason: "DecommissionUnsupported", Message: f.Unsupported}
+		return Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}
 	case f.Worker.Lost:
-		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "lost by the Alluxio master: nothing to drain"}
+		return decideLost(f)
 	case !f.Worker.Live:
 		return Decision{Event: Decommissioned, Reason: string(Draining), Message: "the Alluxio master no longer routes work to it"}
 	case elapsed(f.Now, f.Since) > p.DrainTimeout:
-		return Decision{Event: Timeout, Reason: string(TimedOut), Message: fmt.Sprintf("still listed as live by the master after %s (drainTimeout %s)", round(elapsed(f.Now, f.Since)), p.DrainTimeout)}
+		return Decision{Event: Timeout, Reason: string(TimedOut), Message: fmt.Sprintf("still listed as live by the master after %s (drainTimeout %s); the decommission is retried", round(elapsed(f.Now, f.Since)), p.DrainTimeout)}
 	}
 	return Decision{Reason: string(Decommissioning), Message: "the Alluxio master still lists it as live"}
 }
@@ -208,10 +254,14 @@ func decideDecommissioning(f Facts, p Policy) Decision {
 func drainedOrWhy(f Facts, p Policy) (bool, string) {
 	sinceDecommission := elapsed(f.Now, f.DecommissionedAt)
 	switch {
+	case f.DecommissionedAt.IsZero():
+		return false, "not yet decommissioned"
 	case f.Worker.ActivityErr != "":
 		return false, "activity unknown: " + f.Worker.ActivityErr
 	case f.Unpersisted != "":
 		return false, f.Unpersisted + unpersistedHint
+	case f.UnpersistedErr != "":
+		return false, "could not check for unpersisted data (" + f.UnpersistedErr + ")" + unpersistedHint
 	case f.Worker.OperationCount > 0 || f.Worker.RPCQueueLength > 0:
 		return false, fmt.Sprintf("%d operations in flight, %d queued", f.Worker.OperationCount, f.Worker.RPCQueueLength)
 	case sinceDecommission < p.RefreshInterval:
@@ -224,35 +274,53 @@ func drainedOrWhy(f Facts, p Policy) (bool, string) {
 	return true, fmt.Sprintf("idle for %s after its decommission", round(elapsed(f.Now, f.IdleSince)))
 }
 
+// relisted: a decommissioned worker the master lists as live again gets
+// work again; it is decommissioned anew and the refresh wait restarts.
+var relisted = Decision{Event: Relisted, Reason: string(Decommissioning), Message: "listed as live again by the Alluxio master (a restarted master forgets decommissions): decommissioning it again"}
+
 func decideDraining(f Facts, p Policy) Decision {
-	if f.Worker.Lost {
-		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "lost by the Alluxio master: nothing to drain"}
+	switch {
+	case f.Worker.Live:
+		return relisted
+	case f.Worker.Lost:
+		return decideLost(f)
 	}
 	drained, why := drainedOrWhy(f, p)
-	if drained {
+	switch {
+	case drained:
 		return Decision{Event: Drained, Reason: string(Scaled), Message: why}
-	}
-	if elapsed(f.Now, f.DecommissionedAt) > p.DrainTimeout {
+	case elapsed(f.Now, f.DecommissionedAt) > p.DrainTimeout:
 		return Decision{Event: Timeout, Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is %s", p.DrainTimeout, why, p.OnDrainTimeout)}
-	}
-	if f.Unpersisted != "" {
+	case f.Unpersisted != "":
 		return Decision{Reason: UnpersistedDataReason, Message: why}
+	case f.UnpersistedErr != "":
+		return Decision{Reason: UnpersistedUncheckedReason, Message: why}
 	}
 	return Decision{Reason: string(Draining), Message: why}
 }
 
+// decideTimedOut: with Force the worker leaves; with Wait it goes on
+// waiting, still decommissioned (again) if the master lists it.
 func decideTimedOut(f Facts, p Policy) Decision {
-	if f.Worker.Lost {
-		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "lost by the Alluxio master: nothing to drain"}
-	}
-	if p.OnDrainTimeout == ForceOnTimeout {
-		return Decision{Event: Force, Reason: "Forced", Message: fmt.Sprintf("not drained after drainTimeout %s; onDrainTimeout is Force, so it leaves now", p.DrainTimeout)}
+	switch {
+	case f.Worker.Lost:
+		return decideLost(f)
+	case p.OnDrainTimeout == ForceOnTimeout:
+		return Decision{Event: Force, Reason: ForcedReason, Message: fmt.Sprintf("not drained after drainTimeout %s; onDrainTimeout is Force, so it leaves now", p.DrainTimeout)}
+	case f.Worker.Live && !f.DecommissionedAt.IsZero():
+		return relisted
+	case f.Worker.Live:
+		return Decision{Reason: string(TimedOut), Message: fmt.Sprintf("still listed as live by the master after drainTimeout %s; the decommission is retried on every poll; onDrainTimeout is Wait: %s", p.DrainTimeout, forceHint)}
+	case f.DecommissionedAt.IsZero() && f.Worker.NeverRegistered:
+		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "never registered with the Alluxio master since its pod started: nothing to drain"}
+	case f.DecommissionedAt.IsZero():
+		return Decision{Event: Decommissioned, Reason: string(Draining), Message: "the Alluxio master no longer routes work to it; draining after its drainTimeout"}
 	}
 	drained, why := drainedOrWhy(f, p)
 	if drained {
 		return Decision{Event: Drained, Reason: string(Scaled), Message: why}
 	}
-	return Decision{Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is Wait: still waiting, or set annotation data.fluid.io/scale-in-force=true on the pod", p.DrainTimeout, why)}
+	return Decision{Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is Wait: still waiting, or %s", p.DrainTimeout, why, forceHint)}
 }
 
 func elapsed(now, since time.Time) time.Duration {

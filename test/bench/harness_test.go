@@ -37,7 +37,6 @@ func startManager(graceful bool) (*manager, error) {
 		Gates:                   gates,
 		Connector:               alluxio.ClusterConnector{Executor: &emulators, HTTP: framework.HTTPClient()},
 		Logger:                  logr.Discard(),
-		Kruise:                  true,
 		MaxConcurrentReconciles: concurrency,
 		WrapTransport:           calls.wrap,
 	})

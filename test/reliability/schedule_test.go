@@ -41,7 +41,7 @@ var defaultTimings = timings{
 	stepSleep:   8 * time.Millisecond,
 	faultSteps:  40,
 	settleSteps: 1500,
-	settleTime:  6 * time.Second,
+	settleTime:  15 * time.Second, // real time on a shared 2-core machine
 }
 
 type faultKind string

@@ -22,26 +22,23 @@ var (
 		Help: "Workers of the current scale-in, by state.",
 	}, []string{"namespace", "runtime", "state"})
 
-	decommissionFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fluid_drain_decommission_failures_total",
-		Help: "Decommission commands that failed (they are retried).",
-	}, []string{"namespace", "runtime"})
+	decommissionFailures = runtimeCounter("fluid_drain_decommission_failures_total",
+		"Decommission commands that failed (they are retried).")
 
-	drainTimeouts = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fluid_drain_drain_timeouts_total",
-		Help: "Workers whose drain outlived spec.scaleIn.drainTimeout.",
-	}, []string{"namespace", "runtime"})
+	drainTimeouts = runtimeCounter("fluid_drain_drain_timeouts_total",
+		"Workers whose drain outlived spec.scaleIn.drainTimeout.")
 
-	forcedRemovals = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fluid_drain_forced_removals_total",
-		Help: "Workers removed before they drained (onDrainTimeout: Force, or the force annotation).",
-	}, []string{"namespace", "runtime"})
+	forcedRemovals = runtimeCounter("fluid_drain_forced_removals_total",
+		"Workers removed before they drained (onDrainTimeout: Force, or the force annotation).")
 
-	cancelledVictims = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fluid_drain_cancelled_victims_total",
-		Help: "Workers whose departure was called off by a scale-out and that were taken back into service.",
-	}, []string{"namespace", "runtime"})
+	cancelledVictims = runtimeCounter("fluid_drain_cancelled_victims_total",
+		"Workers whose departure was called off by a scale-out and that were taken back into service.")
 )
+
+// runtimeCounter is a counter labelled by the runtime's namespace and name.
+func runtimeCounter(name, help string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{"namespace", "runtime"})
+}
 
 func init() {
 	metrics.Registry.MustRegister(scaleInDuration, scaleInVictims, decommissionFailures, drainTimeouts, forcedRemovals, cancelledVictims)

@@ -40,25 +40,27 @@ func (c component) hostNetwork() bool {
 
 func masterComponent(rt *datav1alpha1.AlluxioRuntime) (component, error) {
 	rpc, web, err := operations.ResolveMasterPorts(rt.Spec.Properties, rt.Spec.Master.Properties, rt.Spec.Master.Ports)
-	if err != nil {
-		return component{}, fmt.Errorf("spec.master: %w", err)
-	}
-	return component{
-		name: datav1alpha1.MasterComponent, container: masterContainer, args: []string{"master-only", "--no-format"},
-		spec: &rt.Spec.Master, rpcPort: rpc, webPort: web, hostnameEnv: "ALLUXIO_MASTER_HOSTNAME",
-		portProps: map[string]string{"alluxio.master.rpc.port": fmt.Sprint(rpc), "alluxio.master.web.port": fmt.Sprint(web)},
-	}, nil
+	return newComponent(datav1alpha1.MasterComponent, masterContainer, &rt.Spec.Master, rpc, web, err)
 }
 
 func workerComponent(rt *datav1alpha1.AlluxioRuntime) (component, error) {
 	rpc, web, err := operations.ResolveWorkerPorts(rt.Spec.Properties, rt.Spec.Worker.Properties, rt.Spec.Worker.Ports)
+	return newComponent(datav1alpha1.WorkerComponent, workerContainer, &rt.Spec.Worker, rpc, web, err)
+}
+
+// newComponent names a component's container, process, hostname variable
+// and port properties after it ("master" or "worker").
+func newComponent(name, container string, spec *datav1alpha1.AlluxioCompTemplateSpec, rpc, web int32, err error) (component, error) {
 	if err != nil {
-		return component{}, fmt.Errorf("spec.worker: %w", err)
+		return component{}, fmt.Errorf("spec.%s: %w", name, err)
 	}
 	return component{
-		name: datav1alpha1.WorkerComponent, container: workerContainer, args: []string{"worker-only", "--no-format"},
-		spec: &rt.Spec.Worker, rpcPort: rpc, webPort: web, hostnameEnv: "ALLUXIO_WORKER_HOSTNAME",
-		portProps: map[string]string{"alluxio.worker.rpc.port": fmt.Sprint(rpc), "alluxio.worker.web.port": fmt.Sprint(web)},
+		name: name, container: container, args: []string{name + "-only", "--no-format"},
+		spec: spec, rpcPort: rpc, webPort: web, hostnameEnv: "ALLUXIO_" + strings.ToUpper(name) + "_HOSTNAME",
+		portProps: map[string]string{
+			"alluxio." + name + ".rpc.port": fmt.Sprint(rpc),
+			"alluxio." + name + ".web.port": fmt.Sprint(web),
+		},
 	}, nil
 }
 
@@ -74,28 +76,8 @@ func podTemplate(rt *datav1alpha1.AlluxioRuntime, c component, masterHost string
 		maps.Copy(props, tieredStoreProperties(rt.Spec.TieredStore))
 	}
 
-	addressField := "status.podIP"
-	if c.hostNetwork() {
-		addressField = "status.hostIP"
-	}
-	env := []corev1.EnvVar{
-		{Name: "ALLUXIO_JAVA_OPTS", Value: javaOpts(props, rt.Spec.JvmOptions)},
-		{Name: "ALLUXIO_" + strings.ToUpper(c.name) + "_JAVA_OPTS", Value: strings.Join(c.spec.JvmOptions, " ")},
-		{Name: c.hostnameEnv, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: addressField}}},
-	}
-	for _, k := range slices.Sorted(maps.Keys(c.spec.Env)) {
-		env = append(env, corev1.EnvVar{Name: k, Value: c.spec.Env[k]})
-	}
-
-	ports := []corev1.ContainerPort{
-		{Name: "rpc", ContainerPort: c.rpcPort, Protocol: corev1.ProtocolTCP},
-		{Name: "web", ContainerPort: c.webPort, Protocol: corev1.ProtocolTCP},
-	}
-	if c.hostNetwork() {
-		for i := range ports {
-			ports[i].HostPort = ports[i].ContainerPort
-		}
-	}
+	env := containerEnv(rt, c, props)
+	ports := containerPorts(c)
 
 	podLabels := componentLabels(rt, c.name)
 	for k, v := range c.spec.PodMetadata.Labels {
@@ -130,6 +112,39 @@ func podTemplate(rt *datav1alpha1.AlluxioRuntime, c component, masterHost string
 		tmpl.Spec.DNSPolicy = corev1.DNSClusterFirstWithHostNet
 	}
 	return tmpl
+}
+
+// containerEnv passes the Alluxio properties as -D options, and the
+// address the process registers with (the host's under HostNetwork).
+func containerEnv(rt *datav1alpha1.AlluxioRuntime, c component, props map[string]string) []corev1.EnvVar {
+	addressField := "status.podIP"
+	if c.hostNetwork() {
+		addressField = "status.hostIP"
+	}
+	env := []corev1.EnvVar{
+		{Name: "ALLUXIO_JAVA_OPTS", Value: javaOpts(props, rt.Spec.JvmOptions)},
+		{Name: "ALLUXIO_" + strings.ToUpper(c.name) + "_JAVA_OPTS", Value: strings.Join(c.spec.JvmOptions, " ")},
+		{Name: c.hostnameEnv, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: addressField}}},
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.spec.Env)) {
+		env = append(env, corev1.EnvVar{Name: k, Value: c.spec.Env[k]})
+	}
+	return env
+}
+
+// containerPorts names the resolved ports "rpc" and "web", as Fluid's
+// chart does: the scale-in reads a running worker's ports from them.
+func containerPorts(c component) []corev1.ContainerPort {
+	ports := []corev1.ContainerPort{
+		{Name: operations.PortNameRPC, ContainerPort: c.rpcPort, Protocol: corev1.ProtocolTCP},
+		{Name: operations.PortNameWeb, ContainerPort: c.webPort, Protocol: corev1.ProtocolTCP},
+	}
+	if c.hostNetwork() {
+		for i := range ports {
+			ports[i].HostPort = ports[i].ContainerPort
+		}
+	}
+	return ports
 }
 
 func image(rt *datav1alpha1.AlluxioRuntime) string {

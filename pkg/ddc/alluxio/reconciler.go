@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -226,7 +228,25 @@ func (r *Reconciler) reconcilePlainScaleIn(ctx context.Context, rt *datav1alpha1
 		r.Recorder.Eventf(rt, nil, corev1.EventTypeNormal, datav1alpha1.PlainScaleInReason, "ScaleIn",
 			"GracefulScaleIn is off: scaling in from %d to %d workers at once, without draining", ws.replicas(), rt.Spec.Replicas)
 	}
+	r.closeOpenScaleIn(rt)
 	return nil
+}
+
+// closeOpenScaleIn ends a graceful scale-in left open when the gate was
+// turned off: the plain replica drop finishes it, and the status says so
+// instead of waiting for ever.
+func (r *Reconciler) closeOpenScaleIn(rt *datav1alpha1.AlluxioRuntime) {
+	st := rt.Status.ScaleIn
+	if st == nil || st.CompletionTime != nil {
+		return
+	}
+	st.CompletionTime = statusTime(r.Clock.Now())
+	st.TargetReplicas = rt.Spec.Replicas
+	meta.SetStatusCondition(&rt.Status.Conditions, metav1.Condition{
+		Type: datav1alpha1.WorkersScaledInCondition, Status: metav1.ConditionTrue, Reason: datav1alpha1.PlainScaleInReason,
+		Message:            fmt.Sprintf("GracefulScaleIn was turned off during the scale-in from %d workers: finished by a plain replica drop to %d, without draining", st.FromReplicas, rt.Spec.Replicas),
+		ObservedGeneration: rt.Generation,
+	})
 }
 
 // releaseAllPods removes our finalizer and records from every pod of a

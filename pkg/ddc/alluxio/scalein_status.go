@@ -19,10 +19,10 @@ import (
 // of its most pressing victim. Problems come first, then the earliest
 // phase of the happy path (the one holding the scale-in back).
 var reasonOrder = []string{
-	string(drainfsm.Failed), datav1alpha1.DecommissionUnsupportedReason, string(drainfsm.TimedOut), drainfsm.UnpersistedDataReason,
-	datav1alpha1.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
+	string(drainfsm.Failed), drainfsm.DecommissionUnsupportedReason, string(drainfsm.TimedOut), drainfsm.UnpersistedDataReason,
+	drainfsm.UnpersistedUncheckedReason, drainfsm.UnregisteredReason, drainfsm.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
 	drainfsm.CancellingReason, string(drainfsm.Pending), string(drainfsm.Decommissioning), string(drainfsm.Draining),
-	datav1alpha1.ForcedReason, string(drainfsm.Scaled), string(drainfsm.Cancelled),
+	drainfsm.ForcedReason, string(drainfsm.Scaled), string(drainfsm.Cancelled),
 }
 
 func reasonRank(reason string) int {
@@ -34,7 +34,7 @@ func reasonRank(reason string) int {
 
 // report writes the scale-in into the runtime's status (summary and the
 // WorkersScaledIn condition) and returns a WaitingError while it runs.
-func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) error {
+func (s *scaleIn) report(_ context.Context, replicas int32) error {
 	st := s.rt.Status.ScaleIn
 	running := s.current > s.target || s.anyUnfinished()
 	if running && (st == nil || st.CompletionTime != nil) {
@@ -48,7 +48,7 @@ func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) err
 	if running {
 		st.TargetReplicas = s.target
 	}
-	st.Victims = s.victimStatuses(leaving, st.Victims)
+	st.Victims = s.victimStatuses(st.Victims)
 	counts := map[drainfsm.State]int{}
 	for _, v := range st.Victims {
 		counts[drainfsm.State(v.State)]++
@@ -61,7 +61,7 @@ func (s *scaleIn) report(_ context.Context, leaving []int32, replicas int32) err
 		}
 		return nil
 	}
-	reason, message := s.summary(leaving)
+	reason, message := s.summary()
 	s.setCondition(metav1.ConditionFalse, reason, message)
 	return &WaitingError{Reason: reason, Message: message, RequeueAfter: pollInterval(s.rt)}
 }
@@ -95,12 +95,12 @@ func (s *scaleIn) anyUnfinished() bool {
 // victimStatuses lists the leaving pods and those cancelled just now,
 // and keeps the entries of victims whose pods are already gone, so the
 // summary tells the whole scale-in.
-func (s *scaleIn) victimStatuses(leaving []int32, previous []datav1alpha1.VictimStatus) []datav1alpha1.VictimStatus {
+func (s *scaleIn) victimStatuses(previous []datav1alpha1.VictimStatus) []datav1alpha1.VictimStatus {
 	var out []datav1alpha1.VictimStatus
 	present := map[string]bool{}
 	for _, v := range s.pods {
 		present[v.name()] = true
-		if v.state == "" || (!slices.Contains(leaving, v.ordinal) && v.state != drainfsm.Cancelled && !v.deleting()) {
+		if v.state == "" || (!v.leaving && v.state != drainfsm.Cancelled && !v.deleting()) {
 			continue
 		}
 		vs := datav1alpha1.VictimStatus{Pod: v.name(), State: string(v.state), Since: statusTime(v.since)}
@@ -122,7 +122,7 @@ func (s *scaleIn) victimStatuses(leaving []int32, previous []datav1alpha1.Victim
 
 // summary is the condition's reason and a message a person can act on:
 // counts per phase, then each unfinished victim and what it waits for.
-func (s *scaleIn) summary(leaving []int32) (string, string) {
+func (s *scaleIn) summary() (string, string) {
 	reason := string(drainfsm.Scaled)
 	counts := map[drainfsm.State]int{}
 	var details []string
@@ -130,7 +130,7 @@ func (s *scaleIn) summary(leaving []int32) (string, string) {
 	for _, v := range s.pods {
 		// Leaving pods, pods deleted by hand, and pods still on their way
 		// back after a cancel.
-		if v.state == "" || !slices.Contains(leaving, v.ordinal) && !v.deleting() && v.state.Finished() {
+		if v.state == "" || !v.leaving && !v.deleting() && v.state.Finished() {
 			continue
 		}
 		total++

@@ -29,8 +29,7 @@ func mirrorReadiness(rt *datav1alpha1.AlluxioRuntime, master *appsv1.StatefulSet
 	st.WorkerNumberUnavailable = max(current-available, 0)
 	st.WorkerPhase = phase(ready, rt.Spec.Replicas)
 	st.Selector = workerSelector(rt)
-	setReadyCondition(rt, datav1alpha1.WorkersReadyCondition, st.WorkerPhase,
-		fmt.Sprintf("%d of %d workers ready", ready, rt.Spec.Replicas))
+	setReadyCondition(rt, datav1alpha1.WorkersReadyCondition, st.WorkerPhase, workersReadyMessage(ready, ws.replicas(), rt.Spec.Replicas))
 }
 
 // phase is Fluid's phase for ready out of wanted.
@@ -55,4 +54,13 @@ func setReadyCondition(rt *datav1alpha1.AlluxioRuntime, condType string, p datav
 	meta.SetStatusCondition(&rt.Status.Conditions, metav1.Condition{
 		Type: condType, Status: status, Reason: reason, Message: message, ObservedGeneration: rt.Generation,
 	})
+}
+
+// workersReadyMessage counts ready workers against those running; while
+// a scale-in drains, more run than are wanted, and it says so.
+func workersReadyMessage(ready, running, wanted int32) string {
+	if running > wanted {
+		return fmt.Sprintf("%d of %d workers ready, scaling in to %d", ready, running, wanted)
+	}
+	return fmt.Sprintf("%d of %d workers ready", ready, wanted)
 }

@@ -103,13 +103,13 @@ func podReady(pod *corev1.Pod) bool {
 
 // cachedBytesByPod maps worker pods to the bytes the master says they
 // cache, for LeastCached.
-func cachedBytesByPod(pods []victim, addrs map[string]operations.WorkerAddress, info *operations.ClusterInfo) map[string]int64 {
+func cachedBytesByPod(pods []victim, info *operations.ClusterInfo) map[string]int64 {
 	if info == nil {
 		return nil
 	}
 	out := map[string]int64{}
 	for _, v := range pods {
-		if w, ok := operations.FindWorker(info.Live, addrs[v.name()]); ok {
+		if w, ok := operations.FindWorker(info.Live, v.obs.addr); ok && v.obs.addrErr == "" {
 			out[v.name()] = w.UsedBytes
 		}
 	}

@@ -24,6 +24,14 @@ type victim struct {
 	since            time.Time
 	decommissionedAt time.Time
 	idleSince        time.Time
+
+	// Computed once per reconcile, never stored: the role after the
+	// selection (leaving; wanted: the target keeps it), marked (became a
+	// victim in this reconcile), cleared (its record was removed in this
+	// reconcile; state still says how, for the status), and what Alluxio
+	// says of its worker.
+	leaving, wanted, marked, cleared bool
+	obs                              observation
 }
 
 // scaleInAnnotations are every annotation the scale-in writes on a pod.
@@ -53,10 +61,12 @@ func readVictim(pod *corev1.Pod, ordinal int32) victim {
 	return v
 }
 
-// idleSinceChanged reports whether the idle-since record differs from
-// what the pod carries.
-func (v *victim) idleSinceChanged() bool {
-	return !v.idleSince.Equal(parseTime(v.pod.Annotations[datav1alpha1.ScaleInIdleSinceAnnotation]))
+// recordChanged reports whether the record differs from what the pod
+// carries.
+func (v *victim) recordChanged() bool {
+	stored := readVictim(v.pod, v.ordinal)
+	return stored.state != v.state || !stored.since.Equal(v.since) ||
+		!stored.decommissionedAt.Equal(v.decommissionedAt) || !stored.idleSince.Equal(v.idleSince)
 }
 
 func (v *victim) name() string { return v.pod.Name }

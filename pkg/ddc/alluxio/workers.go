@@ -45,9 +45,32 @@ type workerSet interface {
 func newWorkerSet(rt *datav1alpha1.AlluxioRuntime, kind datav1alpha1.WorkloadKind) workerSet {
 	meta := metav1.ObjectMeta{Name: workerName(rt), Namespace: rt.Namespace}
 	if kind == datav1alpha1.AdvancedStatefulSetWorkload {
-		return &kruiseWorkers{sts: &kruisev1beta1.StatefulSet{ObjectMeta: meta}}
+		sts := &kruisev1beta1.StatefulSet{ObjectMeta: meta}
+		s, st := &sts.Spec, &sts.Status
+		return &kruiseWorkers{sts: sts, setFields: setFields{sts,
+			sharedSpec{&s.Replicas, &s.Selector, &s.ServiceName, &s.PodManagementPolicy, &s.UpdateStrategy.Type},
+			&st.Replicas, &st.ReadyReplicas, &st.AvailableReplicas}}
 	}
-	return &nativeWorkers{sts: &appsv1.StatefulSet{ObjectMeta: meta}}
+	sts := &appsv1.StatefulSet{ObjectMeta: meta}
+	s, st := &sts.Spec, &sts.Status
+	return &nativeWorkers{sts: sts, setFields: setFields{sts,
+		sharedSpec{&s.Replicas, &s.Selector, &s.ServiceName, &s.PodManagementPolicy, &s.UpdateStrategy.Type},
+		&st.Replicas, &st.ReadyReplicas, &st.AvailableReplicas}}
+}
+
+// setFields points into a worker set's object at what native and Kruise
+// StatefulSets share (two Go types with the same field names), so each
+// is read and written once.
+type setFields struct {
+	obj                   client.Object
+	spec                  sharedSpec
+	current, ready, avail *int32
+}
+
+func (f setFields) object() client.Object { return f.obj }
+func (f setFields) replicas() int32       { return ptr.Deref(*f.spec.replicas, 0) }
+func (f setFields) status() (int32, int32, int32) {
+	return *f.current, *f.ready, *f.avail
 }
 
 // getWorkerSet fetches the runtime's worker set; found is false when it
@@ -82,38 +105,49 @@ func (r *Reconciler) applyWorkerSet(ctx context.Context, rt *datav1alpha1.Alluxi
 
 // nativeWorkers is an apps/v1 StatefulSet. Lowering replicas removes the
 // highest ordinals.
-type nativeWorkers struct{ sts *appsv1.StatefulSet }
-
-func (n *nativeWorkers) object() client.Object { return n.sts }
-func (n *nativeWorkers) replicas() int32       { return ptr.Deref(n.sts.Spec.Replicas, 0) }
-func (n *nativeWorkers) status() (int32, int32, int32) {
-	return n.sts.Status.Replicas, n.sts.Status.ReadyReplicas, n.sts.Status.AvailableReplicas
+type nativeWorkers struct {
+	setFields
+	sts *appsv1.StatefulSet
 }
+
 func (n *nativeWorkers) canRemoveAnyPod() bool { return false }
 func (n *nativeWorkers) reserved() []int32     { return nil }
 func (n *nativeWorkers) runs(o int32) bool     { return o >= 0 && o < n.replicas() }
 func (n *nativeWorkers) set(tmpl corev1.PodTemplateSpec, sel *metav1.LabelSelector, svc string, replicas int32, _ []int32) {
-	n.sts.Spec.Replicas = ptr.To(replicas)
-	n.sts.Spec.Selector = sel
-	n.sts.Spec.ServiceName = svc
+	setSharedSpec(n.spec, replicas, sel, svc)
 	setTemplate(&n.sts.ObjectMeta, &n.sts.Spec.Template, tmpl)
-	// Parallel: scaling does not wait for one pod after another.
-	n.sts.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
-	// OnDelete: a template change never restarts a worker, which would
-	// throw its cache away; pods pick it up when they are recreated.
-	n.sts.Spec.UpdateStrategy.Type = appsv1.OnDeleteStatefulSetStrategyType
 	n.sts.Spec.UpdateStrategy.RollingUpdate = nil
+}
+
+// sharedSpec points at the fields that native and Kruise StatefulSets
+// share (two Go types with the same field names).
+type sharedSpec struct {
+	replicas    **int32
+	selector    **metav1.LabelSelector
+	serviceName *string
+	policy      *appsv1.PodManagementPolicyType
+	update      *appsv1.StatefulSetUpdateStrategyType
+}
+
+// setSharedSpec writes what both kinds of worker set get: Parallel, so
+// scaling does not wait for one pod after another; OnDelete, so a
+// template change never restarts a worker, which would throw its cache
+// away (pods pick it up when they are recreated).
+func setSharedSpec(f sharedSpec, replicas int32, sel *metav1.LabelSelector, svc string) {
+	*f.replicas = ptr.To(replicas)
+	*f.selector = sel
+	*f.serviceName = svc
+	*f.policy = appsv1.ParallelPodManagement
+	*f.update = appsv1.OnDeleteStatefulSetStrategyType
 }
 
 // kruiseWorkers is an OpenKruise apps.kruise.io/v1beta1 StatefulSet.
 // Lowering replicas while reserving ordinals removes exactly those pods.
-type kruiseWorkers struct{ sts *kruisev1beta1.StatefulSet }
-
-func (k *kruiseWorkers) object() client.Object { return k.sts }
-func (k *kruiseWorkers) replicas() int32       { return ptr.Deref(k.sts.Spec.Replicas, 0) }
-func (k *kruiseWorkers) status() (int32, int32, int32) {
-	return k.sts.Status.Replicas, k.sts.Status.ReadyReplicas, k.sts.Status.AvailableReplicas
+type kruiseWorkers struct {
+	setFields
+	sts *kruisev1beta1.StatefulSet
 }
+
 func (k *kruiseWorkers) canRemoveAnyPod() bool { return true }
 
 func (k *kruiseWorkers) reserved() []int32 {
@@ -145,12 +179,8 @@ func (k *kruiseWorkers) set(tmpl corev1.PodTemplateSpec, sel *metav1.LabelSelect
 		slices.Sort(old)
 		old = old[min(grow, len(old)):]
 	}
-	k.sts.Spec.Replicas = ptr.To(replicas)
-	k.sts.Spec.Selector = sel
-	k.sts.Spec.ServiceName = svc
+	setSharedSpec(k.spec, replicas, sel, svc)
 	setTemplate(&k.sts.ObjectMeta, &k.sts.Spec.Template, tmpl)
-	k.sts.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
-	k.sts.Spec.UpdateStrategy.Type = appsv1.OnDeleteStatefulSetStrategyType
 	k.sts.Spec.UpdateStrategy.RollingUpdate = nil
 	k.sts.Spec.ReserveOrdinals = reserveOrdinals(old, leaving, replicas)
 }

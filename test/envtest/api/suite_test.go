@@ -48,7 +48,6 @@ func run(m *testing.M) int {
 			Gates:     gates,
 			Connector: alluxio.ClusterConnector{},
 			Logger:    logr.Discard(),
-			Kruise:    true,
 		})
 		if err != nil {
 			fmt.Println(err)

@@ -11,42 +11,24 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/component-base/featuregate"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
 )
 
 // Scheme knows every type the controller uses.
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(datav1alpha1.AddToScheme(s))
-	utilruntime.Must(kruisev1beta1.AddToScheme(s))
-	return s
-}
+func Scheme() *runtime.Scheme { return alluxio.Scheme() }
 
 // ManagerOptions configure one controller manager.
 type ManagerOptions struct {
 	Gates     featuregate.FeatureGate
 	Connector alluxio.Connector
 	Logger    logr.Logger
-	// Kruise: OpenKruise's CRDs are installed.
-	Kruise bool
 	// MetricsAddr, e.g. "127.0.0.1:0"; empty disables metrics.
 	MetricsAddr string
 	// LeaderElectionNamespace, when set, makes managers elect a leader
@@ -74,15 +56,6 @@ func (m *Manager) Elected() <-chan struct{} { return m.elected }
 // StartManager runs the controller as main does (label-selected caches,
 // one reconciler) until Stop.
 func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
-	managed := labels.SelectorFromSet(labels.Set{datav1alpha1.ManagedByLabel: datav1alpha1.ManagedByValue})
-	byObject := map[client.Object]cache.ByObject{
-		&corev1.Pod{}:         {Label: managed},
-		&corev1.Service{}:     {Label: managed},
-		&appsv1.StatefulSet{}: {Label: managed},
-	}
-	if o.Kruise {
-		byObject[&kruisev1beta1.StatefulSet{}] = cache.ByObject{Label: managed}
-	}
 	metricsAddr := o.MetricsAddr
 	if metricsAddr == "" {
 		metricsAddr = "0"
@@ -94,7 +67,7 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 	lease, renew, retry := 3*time.Second, 2*time.Second, 200*time.Millisecond
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		LeaderElection:          o.LeaderElectionNamespace != "",
-		LeaderElectionID:        "alluxioruntime-controller.data.fluid.io",
+		LeaderElectionID:        alluxio.LeaderElectionID,
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 		LeaseDuration:           &lease,
 		RenewDeadline:           &renew,
@@ -103,25 +76,18 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		Logger:                  o.Logger,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:  "0",
-		Cache:                   cache.Options{ByObject: byObject},
+		Cache:                   alluxio.CacheOptions(),
 		// Several managers run one after another in one test process.
 		Controller: config.Controller{SkipNameValidation: ptrTo(true)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new manager: %w", err)
 	}
-	r := &alluxio.Reconciler{
-		Client:                  mgr.GetClient(),
-		APIReader:               mgr.GetAPIReader(),
-		Scheme:                  mgr.GetScheme(),
-		Recorder:                mgr.GetEventRecorder("alluxioruntime-controller"),
+	if _, err := alluxio.Setup(mgr, alluxio.Options{
 		Gates:                   o.Gates,
 		Alluxio:                 o.Connector,
-		Clock:                   clock.RealClock{},
-		KruiseInstalled:         o.Kruise,
 		MaxConcurrentReconciles: max(o.MaxConcurrentReconciles, 2),
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -86,7 +86,6 @@ func (f *fixture) start() {
 		Gates:       f.gates,
 		Connector:   alluxio.ClusterConnector{Executor: &emulators, HTTP: framework.HTTPClient()},
 		Logger:      logr.New(f.logs),
-		Kruise:      true,
 		MetricsAddr: f.metricsAddr,
 	})
 	f.g.Expect(err).NotTo(HaveOccurred())

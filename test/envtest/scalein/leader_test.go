@@ -21,7 +21,6 @@ func TestStandbyFinishesTheScaleInWhenTheLeaderDies(t *testing.T) {
 			Gates:                   f.gates,
 			Connector:               alluxio.ClusterConnector{Executor: &emulators, HTTP: framework.HTTPClient()},
 			Logger:                  logr.New(f.logs),
-			Kruise:                  true,
 			LeaderElectionNamespace: f.ns,
 		})
 		f.g.Expect(err).NotTo(HaveOccurred())

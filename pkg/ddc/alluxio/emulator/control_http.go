@@ -59,6 +59,13 @@ type FileRequest struct {
 //	DELETE /emulator/v1/faults                             ClearFaults
 func (c *Cluster) registerControlAPI(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+controlPrefix+"cli", c.serveCLI)
+	c.registerWorkerControl(mux)
+	c.registerClusterControl(mux)
+}
+
+// registerWorkerControl serves the routes that start, stop and load one
+// worker.
+func (c *Cluster) registerWorkerControl(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+controlPrefix+"workers", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, c.Workers())
 	})
@@ -99,6 +106,11 @@ func (c *Cluster) registerControlAPI(mux *http.ServeMux) {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	}))
+}
+
+// registerClusterControl serves the routes for clients, files, the record
+// and faults.
+func (c *Cluster) registerClusterControl(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+controlPrefix+"client/operations", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Path string `json:"path"`

@@ -15,8 +15,8 @@ var (
 	ErrUnsupported = errors.New("alluxio feature not supported by this version")
 
 	// ErrActivityUnsupported: the worker answered 404 for
-	// /api/v1/worker/operations, as Alluxio before 2.10 does.
-	ErrActivityUnsupported = fmt.Errorf("worker has no /api/v1/worker/operations endpoint (Alluxio < 2.10): %w", ErrUnsupported)
+	// /api/v1/worker/operations, as Alluxio before 2.9.4 does.
+	ErrActivityUnsupported = fmt.Errorf("worker has no /api/v1/worker/operations endpoint (Alluxio before 2.9.4): %w", ErrUnsupported)
 
 	// ErrDecommissionFailed: decommissionWorker exited 1, the master
 	// accepted none of the workers.
@@ -73,8 +73,8 @@ func (e *UnsupportedError) Error() string {
 	if version == "" {
 		version = "(version unknown)"
 	}
-	return fmt.Sprintf("Alluxio %s has no `alluxio %s` command (it came with Alluxio 2.10 and the 2.8 enterprise line): "+
-		"upgrade the AlluxioRuntime to Alluxio 2.10 or later, or disable the GracefulScaleIn feature gate to scale in without draining",
+	return fmt.Sprintf("Alluxio %s has no `alluxio %s` command (it came with open-source Alluxio 2.9.4 and the 2.8 enterprise line): "+
+		"upgrade the AlluxioRuntime to Alluxio 2.9.4 or later, or disable the GracefulScaleIn feature gate to scale in without draining",
 		version, e.Command)
 }
 

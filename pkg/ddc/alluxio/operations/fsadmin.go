@@ -147,7 +147,12 @@ func (c *Client) decommissionExitError(ctx context.Context, addresses string, cm
 	case exitLostSomeWorkers:
 		return fmt.Errorf("decommission workers %s: %w: check those workers before removing them: %w", addresses, ErrWorkersLost, cmdErr)
 	case exitShellError:
-		return fmt.Errorf("decommission workers %s: %w: the master lists no live worker with that host (use the host the worker registered with, see Observe): %w", addresses, ErrWorkerNotFound, cmdErr)
+		// The shell exits 255 for any uncaught exception: only its
+		// message tells an unknown worker from any other failure.
+		if mentionsUnknownWorker(cmdErr.Output()) {
+			return fmt.Errorf("decommission workers %s: %w: the master lists no live worker with that host (use the host the worker registered with, see Observe): %w", addresses, ErrWorkerNotFound, cmdErr)
+		}
+		return fmt.Errorf("decommission workers %s: %w: %w", addresses, ErrDecommissionFailed, cmdErr)
 	default:
 		return fmt.Errorf("decommission workers %s: %w", addresses, cmdErr)
 	}

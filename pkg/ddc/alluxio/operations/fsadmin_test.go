@@ -43,6 +43,8 @@ func TestDecommissionMapsExitCodes(t *testing.T) {
 		{name: "10 some workers lost", code: 10, wantErr: ErrWorkersLost},
 		{name: "255 worker not known by the master", code: 255,
 			stdout: "Worker 10.0.0.9 is not known by the master. Please check the hostname or retry later.", wantErr: ErrWorkerNotFound},
+		{name: "255 from any other uncaught exception is a failure, not an unknown worker", code: 255,
+			stdout: "java.lang.RuntimeException: io.grpc.StatusRuntimeException: UNAVAILABLE", wantErr: ErrDecommissionFailed},
 		{name: "255 unknown command on Alluxio 2.9", code: 255,
 			stdout: "decommissionWorker is an unknown command.\n\nUsage: alluxio fsadmin [generic options]", wantErr: ErrUnsupported},
 		{name: "255 usage when options differ", code: 255,
@@ -122,7 +124,7 @@ func TestUnsupportedDecommissionNamesVersionAndFix(t *testing.T) {
 	g.Expect(err.Error()).To(And(
 		ContainSubstring("Alluxio 2.9.3"),
 		ContainSubstring("decommissionWorker"),
-		ContainSubstring("Alluxio 2.10"),
+		ContainSubstring("upgrade the AlluxioRuntime to Alluxio 2.9.4 or later"),
 		ContainSubstring("GracefulScaleIn"),
 	))
 }

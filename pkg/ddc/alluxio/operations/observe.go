@@ -3,6 +3,7 @@ package operations
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // masterInfoPath is AlluxioMasterRestServiceHandler's GET_INFO endpoint.
@@ -13,6 +14,8 @@ const masterInfoPath = "/api/v1/master/info"
 // getLostWorkers -> "lostWorkers", getVersion -> "version".
 type wireMasterInfo struct {
 	Version string `json:"version"`
+	// StartTimeMs is when this master process started (getStartTimeMs).
+	StartTimeMs int64 `json:"startTimeMs"`
 	// A pointer tells a master with no workers ([]) from an answer that
 	// is not an Alluxio master's at all (no field).
 	Workers     *[]wireWorkerInfo `json:"workers"`
@@ -45,10 +48,15 @@ func (c *Client) Observe(ctx context.Context) (*ClusterInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	started := time.Time{}
+	if info.StartTimeMs > 0 {
+		started = time.UnixMilli(info.StartTimeMs).UTC()
+	}
 	return &ClusterInfo{
-		Version: info.Version,
-		Live:    toWorkerInfos(withoutLost(*info.Workers, info.LostWorkers)),
-		Lost:    toWorkerInfos(info.LostWorkers),
+		Version:   info.Version,
+		StartedAt: started,
+		Live:      toWorkerInfos(withoutLost(*info.Workers, info.LostWorkers)),
+		Lost:      toWorkerInfos(info.LostWorkers),
 	}, nil
 }
 

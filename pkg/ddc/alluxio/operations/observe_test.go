@@ -52,6 +52,7 @@ func TestObserveReadsLiveAndLostWorkers(t *testing.T) {
 
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(info.Version).To(Equal("2.9.3"))
+	g.Expect(info.StartedAt).To(Equal(time.UnixMilli(1700000000000).UTC()), "the master's start time tells a worker that never registered from one a restarted master has not heard from yet")
 	g.Expect(info.Live).To(Equal([]WorkerInfo{{
 		ID:             3,
 		Address:        WorkerAddress{Host: "192.168.1.11", ContainerHost: "10.244.1.7", RPCPort: 29999, WebPort: 30000},

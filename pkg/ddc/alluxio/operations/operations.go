@@ -11,6 +11,7 @@ package operations
 
 import (
 	"context"
+	"time"
 )
 
 // WorkerAddress names a worker the way Alluxio's master does: the host
@@ -43,6 +44,11 @@ type WorkerInfo struct {
 type ClusterInfo struct {
 	// Version is Alluxio's version string, e.g. "2.9.3" or "2.10.0".
 	Version string
+	// StartedAt is when the master process started (zero when it does
+	// not say). A worker whose pod started after it and that the master
+	// does not list never registered; one whose pod is older may have
+	// registered with an earlier master and not yet with this one.
+	StartedAt time.Time
 	// Live workers are the ones the master still hands to clients.
 	Live []WorkerInfo
 	// Lost workers stopped heart-beating.

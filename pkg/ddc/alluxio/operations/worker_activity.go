@@ -21,7 +21,7 @@ type wireWorkerOperations struct {
 
 // WorkerActivity asks the worker at worker.Host:worker.WebPort how much
 // work it has in flight. Pass the address the controller can reach (see
-// WorkerHost). Errors: ErrActivityUnsupported (404, Alluxio < 2.10),
+// WorkerHost). Errors: ErrActivityUnsupported (404, Alluxio before 2.9.4),
 // ErrWorkerUnreachable, ErrBadResponse, ErrInvalidAddress.
 func (c *Client) WorkerActivity(ctx context.Context, worker WorkerAddress) (Activity, error) {
 	base, err := webBaseURL(worker)

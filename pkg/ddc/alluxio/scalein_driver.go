@@ -1,0 +1,261 @@
+package alluxio
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/drainfsm"
+)
+
+// scaleIn is one reconcile of a graceful scale-in: what was observed and
+// decided in it. Nothing of it outlives the reconcile; the pods carry the
+// state from one reconcile to the next.
+type scaleIn struct {
+	r       *Reconciler
+	rt      *datav1alpha1.AlluxioRuntime
+	policy  drainfsm.Policy
+	now     time.Time
+	current int32
+	target  int32
+	// ws is the worker set, to tell which ordinals it runs; w its
+	// component (container name, spec ports).
+	ws workerSet
+	w  component
+	// pods are every worker pod, with their scale-in records, highest
+	// ordinal first (the order victims are listed and decommissioned in).
+	pods []victim
+	// leaving are the ordinals chosen to leave.
+	leaving []int32
+	alluxioView
+	// decisions made this reconcile, by pod name, for the status.
+	decisions map[string]drainfsm.Decision
+	// unverifiedExit: a victim was judged to have nothing to drain on this
+	// reconcile's single look; the replicas drop only after another look.
+	unverifiedExit bool
+}
+
+// reconcileGracefulScaleIn is the whole scale-in of one reconcile:
+// observe (pods, then Alluxio), decide (at most one event per victim,
+// drainfsm.Decide), act (the event's action in Alluxio), persist (each
+// victim's record on its pod, finalizers, the runtime's status). It
+// returns the replicas the worker set should have now: the current count
+// until every victim has drained, then the target, with the ordinals
+// that leave.
+func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod, w component, masterPod *corev1.Pod) (int32, []int32, error) {
+	s, err := r.newScaleIn(rt, ws, workerPods, w)
+	if err != nil {
+		return ws.replicas(), nil, err
+	}
+	if s.current <= s.target && !s.anyRecord() {
+		// Nothing leaves; close a scale-in whose closing status write was
+		// lost (the pods, not the status, say it is over).
+		return s.target, nil, s.report(ctx, s.target)
+	}
+	// Observe.
+	if s.needsAlluxio() {
+		s.alluxioView = r.observeAlluxio(ctx, rt, masterPod)
+	}
+	s.selectVictims()
+	if err := s.markNewVictims(ctx); err != nil {
+		return s.current, nil, err
+	}
+	s.observeVictims(ctx)
+	// Decide, and act.
+	if err := s.decideAll(ctx); err != nil {
+		return s.current, nil, err
+	}
+	s.decommissionBatch(ctx)
+	// Persist.
+	if err := s.persistRecords(ctx); err != nil {
+		return s.current, nil, err
+	}
+	if err := s.releaseFinalizers(ctx); err != nil {
+		return s.current, nil, err
+	}
+	replicas, leavingNow := s.replicasNow()
+	return replicas, leavingNow, s.report(ctx, replicas)
+}
+
+// newScaleIn reads every worker pod's record and address.
+func (r *Reconciler) newScaleIn(rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod, w component) (*scaleIn, error) {
+	policy, err := drainPolicy(rt)
+	if err != nil {
+		return nil, err
+	}
+	s := &scaleIn{
+		r: r, rt: rt, policy: policy, now: r.Clock.Now().UTC().Truncate(time.Millisecond),
+		current: ws.replicas(), target: rt.Spec.Replicas, ws: ws, w: w,
+		decisions: map[string]drainfsm.Decision{},
+	}
+	for i := range workerPods {
+		pod := &workerPods[i]
+		ordinal, ok := podOrdinal(workerName(rt), pod.Name)
+		if !ok {
+			continue
+		}
+		v := readVictim(pod, ordinal)
+		if addr, err := workerAddress(pod, w); err == nil {
+			v.obs.addr = addr
+		} else {
+			v.obs.addrErr = err.Error()
+		}
+		s.pods = append(s.pods, v)
+	}
+	slices.SortFunc(s.pods, func(a, b victim) int { return int(b.ordinal - a.ordinal) })
+	return s, nil
+}
+
+// anyRecord reports whether some pod still carries a scale-in record or
+// our finalizer.
+func (s *scaleIn) anyRecord() bool {
+	return slices.ContainsFunc(s.pods, func(v victim) bool { return v.state != "" || v.hasFinalizer() })
+}
+
+// needsAlluxio: only victims that are not finished need Alluxio (and new
+// victims will be, when a scale-in starts), and Scaled ones the set
+// still runs (they may be wanted back).
+func (s *scaleIn) needsAlluxio() bool {
+	return s.current > s.target || slices.ContainsFunc(s.pods, func(v victim) bool {
+		return v.state != "" && !v.state.Finished() || v.state == drainfsm.Scaled && s.ws.runs(v.ordinal) && !v.deleting()
+	})
+}
+
+// selectVictims chooses the ordinals that leave, then gives every pod its
+// role once: leaving, or wanted (the target keeps it; a record on it is
+// called off).
+func (s *scaleIn) selectVictims() {
+	var cached map[string]int64
+	if s.ws.canRemoveAnyPod() && s.rt.Spec.ScaleIn.VictimSelection == datav1alpha1.LeastCached {
+		cached = cachedBytesByPod(s.pods, s.info)
+	}
+	s.leaving = chooseLeaving(s.rt, s.ws.canRemoveAnyPod(), s.pods, s.current, s.target, cached)
+	for i := range s.pods {
+		v := &s.pods[i]
+		v.leaving = slices.Contains(s.leaving, v.ordinal)
+		v.wanted = s.ws.runs(v.ordinal) && !v.leaving && !v.deleting()
+	}
+}
+
+// markNewVictims records Pending and puts the finalizer on pods that just
+// became victims, before anything happens to them: they take no event
+// until the next reconcile. A pod already being deleted cannot take a
+// finalizer; it leaves by itself and its replacement is marked.
+func (s *scaleIn) markNewVictims(ctx context.Context) error {
+	for i := range s.pods {
+		v := &s.pods[i]
+		if !v.leaving || (v.state != "" && v.state != drainfsm.Cancelled) || v.deleting() {
+			continue
+		}
+		v.state, v.since, v.decommissionedAt, v.idleSince = drainfsm.Pending, s.now, time.Time{}, time.Time{}
+		v.marked = true
+		if err := v.persist(ctx, s.r.Client, true); err != nil {
+			return err
+		}
+		s.decisions[v.name()] = drainfsm.Decision{Reason: string(drainfsm.Pending), Message: "chosen to leave"}
+		s.event(v, corev1.EventTypeNormal, string(drainfsm.Pending),
+			"chosen to leave: scaling in from %d to %d workers", s.current, s.target)
+	}
+	return nil
+}
+
+// decideAll decides at most one event for every victim that takes a
+// decision, and fires it with its action.
+func (s *scaleIn) decideAll(ctx context.Context) error {
+	free := maxConcurrent(s.rt) - s.holding()
+	for i := range s.pods {
+		v := &s.pods[i]
+		if !s.takesDecision(v) {
+			continue
+		}
+		d := drainfsm.Decide(s.facts(v, free > 0), s.policy)
+		s.decisions[v.name()] = d
+		if d.Waiting() {
+			continue
+		}
+		if d.Event == drainfsm.Decommission && !v.deleting() {
+			free--
+		}
+		if err := s.fire(ctx, v, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// takesDecision: victims with an unfinished record, and Scaled ones that
+// are still leaving or are wanted back. New victims wait a reconcile.
+func (s *scaleIn) takesDecision(v *victim) bool {
+	switch {
+	case v.state == "" || v.state == drainfsm.Cancelled || v.marked:
+		return false
+	case v.state == drainfsm.Scaled:
+		return v.wanted || v.leaving
+	}
+	return true
+}
+
+// holding counts the victims holding a decommission slot.
+func (s *scaleIn) holding() int {
+	n := 0
+	for _, v := range s.pods {
+		if v.state.Holding() {
+			n++
+		}
+	}
+	return n
+}
+
+// facts gathers what is known of one victim for drainfsm.Decide.
+func (s *scaleIn) facts(v *victim, slotFree bool) drainfsm.Facts {
+	o := v.obs
+	return drainfsm.Facts{
+		State: v.state, Now: s.now, Since: v.since,
+		DecommissionedAt: v.decommissionedAt, IdleSince: v.idleSince,
+		Wanted: v.wanted,
+		Forced: v.forced(),
+		// A pod deleted by hand skips the queue: its Alluxio side must
+		// be finished before it may go.
+		SlotFree:    slotFree || v.deleting(),
+		Observed:    s.observed(),
+		Unsupported: s.unsupported,
+		Worker: drainfsm.Worker{
+			Live: o.live, Lost: o.lost, NeverRegistered: o.neverRegistered,
+			OperationCount: o.activity.OperationCount, RPCQueueLength: o.activity.RPCQueueLength, ActivityErr: o.activityErr,
+		},
+		Unpersisted: o.unpersisted, UnpersistedErr: o.unpersistedErr, UnpersistedUnsupported: o.unpersistedUnsupported,
+	}
+}
+
+// replicasNow is what the worker set runs after this reconcile: the
+// target once every leaving victim is Scaled (and no exit rests on a
+// single look), else the current count.
+func (s *scaleIn) replicasNow() (int32, []int32) {
+	switch {
+	case s.current <= s.target:
+		return s.target, nil
+	case s.unverifiedExit:
+		return s.current, nil
+	case s.allLeft():
+		return s.target, s.leaving
+	}
+	return s.current, nil
+}
+
+// allLeft reports whether every leaving ordinal has finished its drain
+// (or has no pod at all).
+func (s *scaleIn) allLeft() bool {
+	for _, v := range s.pods {
+		if v.leaving && v.state != drainfsm.Scaled {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *scaleIn) event(v *victim, eventType, reason, note string, args ...any) {
+	s.r.Recorder.Eventf(s.rt, v.pod, eventType, reason, "ScaleIn", "pod "+v.name()+": "+note, args...)
+}

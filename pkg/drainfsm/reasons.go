@@ -1,0 +1,32 @@
+package drainfsm
+
+// Reasons a victim, and so the runtime's WorkersScaledIn condition, can
+// be in. Each state's name is also a reason (string(State)); these are
+// the others. The same word is used in the condition, the event and the
+// log line, and this is the one place it is defined.
+const (
+	// ForcedReason: the worker left before it was drained, because of
+	// onDrainTimeout: Force or the data.fluid.io/scale-in-force annotation.
+	ForcedReason = "Forced"
+	// AlluxioUnreachableReason: the master could not be asked; nothing is
+	// decided and no worker leaves meanwhile.
+	AlluxioUnreachableReason = "AlluxioUnreachable"
+	// DecommissionUnsupportedReason: this Alluxio cannot decommission
+	// workers (open-source 2.9.3 and older): upgrade to 2.9.4 or later,
+	// or turn the GracefulScaleIn gate off.
+	DecommissionUnsupportedReason = "DecommissionUnsupported"
+	// UnpersistedDataReason: the victim holds data that exists only in its
+	// cache; it waits until that data is persisted, or until it is forced.
+	UnpersistedDataReason = "UnpersistedData"
+	// UnpersistedUncheckedReason: whether the victim holds unpersisted
+	// data could not be learned (its worker did not answer); it is held
+	// as if it did, since it might hold the only copy.
+	UnpersistedUncheckedReason = "UnpersistedUnchecked"
+	// UnregisteredReason: the master does not list the worker, but the
+	// master (re)started after the worker's pod did, so the worker may
+	// still hold data and register again: it is waited for.
+	UnregisteredReason = "WorkerUnregistered"
+	// CancellingReason: a victim wanted again waits until its in-flight
+	// work is done before it is restarted back into service.
+	CancellingReason = "Cancelling"
+)
