@@ -52,6 +52,9 @@ const (
 	// PlainScaleInReason: the GracefulScaleIn gate is off, so workers are
 	// removed at once, as Fluid does.
 	PlainScaleInReason = "PlainScaleIn"
+	// InvalidPolicyReason: a scale-in policy annotation on a Fluid-managed
+	// runtime could not be read; the controller's flag value is used.
+	InvalidPolicyReason = "InvalidScaleInPolicy"
 	// UnsupportedFieldReason: a Fluid field is set that this controller
 	// accepts but does not act on.
 	UnsupportedFieldReason = "UnsupportedField"

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -15,12 +16,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
 )
 
 type options struct {
+	mode                   string
+	fluidPolicy            alluxio.FluidPolicy
+	onDrainTimeout         string
 	metricsAddr, probeAddr string
 	leaderElect            bool
 	leaderElectionNS       string
@@ -39,8 +44,15 @@ func main() {
 // feature gate, is one error line (naming the known gates); --help
 // prints every flag.
 func parseFlags(args []string) (*options, error) {
-	o := &options{}
+	o := &options{fluidPolicy: alluxio.DefaultFluidPolicy()}
 	fs := flag.NewFlagSet("alluxioruntime-controller", flag.ContinueOnError)
+	fs.StringVar(&o.mode, "mode", string(alluxio.StandaloneMode), "standalone: run the master and worker sets of runtimes that have none, and drain them; "+
+		"fluid: next to Fluid, never create a workload, only drain the worker sets Fluid made. Both drain Fluid-made worker sets.")
+	fs.DurationVar(&o.fluidPolicy.DrainTimeout, "drain-timeout", o.fluidPolicy.DrainTimeout, "Fluid-managed runtimes: how long one worker may drain (annotation "+datav1alpha1.DrainTimeoutAnnotation+" overrides).")
+	fs.StringVar(&o.onDrainTimeout, "on-drain-timeout", string(o.fluidPolicy.OnDrainTimeout), "Fluid-managed runtimes: Wait or Force once drain-timeout passes (annotation "+datav1alpha1.OnDrainTimeoutAnnotation+").")
+	fs.DurationVar(&o.fluidPolicy.QuietPeriod, "quiet-period", o.fluidPolicy.QuietPeriod, "Fluid-managed runtimes: how long a worker must be idle to count as drained (annotation "+datav1alpha1.QuietPeriodAnnotation+").")
+	fs.DurationVar(&o.fluidPolicy.PollInterval, "poll-interval", o.fluidPolicy.PollInterval, "Fluid-managed runtimes: how often a waiting scale-in is looked at again (annotation "+datav1alpha1.PollIntervalAnnotation+").")
+	fs.Var(int32Flag{&o.fluidPolicy.MaxConcurrent}, "max-concurrent", "Fluid-managed runtimes: workers decommissioning or draining at once, 0 for all (annotation "+datav1alpha1.MaxConcurrentAnnotation+").")
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "The address the Prometheus metrics endpoint binds to; 0 disables it.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several controller replicas is active.")
@@ -65,7 +77,55 @@ func parseFlags(args []string) (*options, error) {
 		fs.Usage()
 		os.Exit(0)
 	}
+	if parseErr == nil {
+		parseErr = o.validate()
+	}
 	return o, parseErr
+}
+
+// validate refuses flag values the scale-in cannot work with, naming the
+// flag.
+func (o *options) validate() error {
+	switch alluxio.Mode(o.mode) {
+	case alluxio.StandaloneMode, alluxio.FluidMode:
+	default:
+		return fmt.Errorf("--mode=%q: want %s or %s", o.mode, alluxio.StandaloneMode, alluxio.FluidMode)
+	}
+	switch action := datav1alpha1.DrainTimeoutAction(o.onDrainTimeout); action {
+	case datav1alpha1.DrainTimeoutWait, datav1alpha1.DrainTimeoutForce:
+		o.fluidPolicy.OnDrainTimeout = action
+	default:
+		return fmt.Errorf("--on-drain-timeout=%q: want Wait or Force", o.onDrainTimeout)
+	}
+	p := o.fluidPolicy
+	switch {
+	case p.DrainTimeout <= 0 || p.QuietPeriod <= 0 || p.PollInterval <= 0:
+		return fmt.Errorf("--drain-timeout, --quiet-period and --poll-interval must be positive (got %s, %s, %s)", p.DrainTimeout, p.QuietPeriod, p.PollInterval)
+	case p.QuietPeriod >= p.DrainTimeout:
+		return fmt.Errorf("--quiet-period=%s must be shorter than --drain-timeout=%s", p.QuietPeriod, p.DrainTimeout)
+	case p.MaxConcurrent < 0:
+		return fmt.Errorf("--max-concurrent=%d: want 0 (no cap) or more", p.MaxConcurrent)
+	}
+	return nil
+}
+
+// int32Flag is a flag.Value for an int32.
+type int32Flag struct{ p *int32 }
+
+func (f int32Flag) String() string {
+	if f.p == nil {
+		return "0"
+	}
+	return strconv.Itoa(int(*f.p))
+}
+
+func (f int32Flag) Set(v string) error {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", v)
+	}
+	*f.p = int32(n)
+	return nil
 }
 
 // discardUnlessHelp swallows the flag package's own error output, so that
@@ -103,6 +163,8 @@ func run(args []string) error {
 		return err
 	}
 	r, err := alluxio.Setup(mgr, alluxio.Options{
+		Mode:                    alluxio.Mode(o.mode),
+		FluidPolicy:             &o.fluidPolicy,
 		Gates:                   features.Gates,
 		Alluxio:                 alluxio.ClusterConnector{Executor: exec, HTTP: &http.Client{Timeout: 10 * time.Second}},
 		MaxConcurrentReconciles: o.concurrency,
@@ -110,7 +172,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("starting", "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled)
+	log.Info("starting", "mode", o.mode, "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled)
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

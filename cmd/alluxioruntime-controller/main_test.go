@@ -51,3 +51,26 @@ func TestStartUp(t *testing.T) {
 		g.Expect(string(out)).To(ContainSubstring("AdvancedStatefulSet=true|false (ALPHA - default=false)"))
 	})
 }
+
+func TestBadPolicyFlagsAreRefusedNamingTheFlag(t *testing.T) {
+	for args, want := range map[string]string{
+		"--mode=sidecar":                        "--mode",
+		"--on-drain-timeout=Later":              "--on-drain-timeout",
+		"--quiet-period=10m --drain-timeout=5m": "--quiet-period=10m0s must be shorter than --drain-timeout=5m0s",
+		"--max-concurrent=-1":                   "--max-concurrent",
+		"--poll-interval=0s":                    "must be positive",
+		"--max-concurrent=lots":                 "max-concurrent",
+	} {
+		t.Run(args, func(t *testing.T) {
+			g := NewWithT(t)
+			_, err := parseFlags(strings.Fields(args))
+			g.Expect(err).To(MatchError(ContainSubstring(want)))
+		})
+	}
+	g := NewWithT(t)
+	o, err := parseFlags([]string{"--mode=fluid", "--drain-timeout=3m", "--on-drain-timeout=Force", "--max-concurrent=2"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(o.fluidPolicy.DrainTimeout.String()).To(Equal("3m0s"))
+	g.Expect(string(o.fluidPolicy.OnDrainTimeout)).To(Equal("Force"))
+	g.Expect(o.fluidPolicy.MaxConcurrent).To(Equal(int32(2)))
+}

@@ -27,21 +27,27 @@ type ClusterConnector struct {
 	HTTP     *http.Client
 }
 
-// Connect implements Connector.
+// Connect implements Connector. The master's address comes from its
+// running pod (host IP under host network, the "web" container port),
+// falling back to the spec's port: Fluid allocates ports of its own.
 func (c ClusterConnector) Connect(_ context.Context, rt *datav1alpha1.AlluxioRuntime, masterPod *corev1.Pod) (operations.Interface, error) {
 	m, err := masterComponent(rt)
 	if err != nil {
 		return nil, err
 	}
-	host, err := operations.WorkerHost(masterPod, m.hostNetwork())
+	host, err := operations.WorkerHost(masterPod, masterPod.Spec.HostNetwork)
 	if err != nil {
 		return nil, fmt.Errorf("master pod %s: %w", masterPod.Name, err)
+	}
+	web := m.webPort
+	if p, ok := operations.ContainerPorts(masterPod, masterContainer)[operations.PortNameWeb]; ok {
+		web = int32(p)
 	}
 	return operations.NewClient(operations.Config{
 		Namespace:    rt.Namespace,
 		MasterPod:    masterPod.Name,
 		Container:    masterContainer,
-		MasterWebURL: "http://" + net.JoinHostPort(host, strconv.Itoa(int(m.webPort))),
+		MasterWebURL: "http://" + net.JoinHostPort(host, strconv.Itoa(int(web))),
 		Executor:     c.Executor,
 		HTTPClient:   c.HTTP,
 	})

@@ -22,11 +22,13 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
@@ -46,6 +48,16 @@ type Reconciler struct {
 	KruiseInstalled bool
 	// MaxConcurrentReconciles defaults to 1.
 	MaxConcurrentReconciles int
+	// FluidReader reads the pods and sets Fluid's chart made (labelled
+	// role=alluxio-master|alluxio-worker); nil: Fluid-managed runtimes
+	// are not looked for.
+	FluidReader client.Reader
+	// FluidPolicy is the scale-in policy of Fluid-managed runtimes.
+	FluidPolicy FluidPolicy
+	// CreateWorkloads: runtimes without any worker set get our own master
+	// and worker sets (the standalone mode). Off, such runtimes are left
+	// alone, for Fluid to run.
+	CreateWorkloads bool
 	// APIReader reads the runtime straight from the API server. The
 	// status written at the end of a reconcile is computed from the
 	// runtime read at its start; from a cache that lags behind the last
@@ -66,12 +78,8 @@ type Reconciler struct {
 // Cluster API's: fetch, handle deletion, then reconcile with the status
 // patched on the way out, whatever happened.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
-	reader := r.APIReader
-	if reader == nil {
-		reader = r.Client
-	}
 	rt := &datav1alpha1.AlluxioRuntime{}
-	if err := reader.Get(ctx, req.NamespacedName, rt); err != nil {
+	if err := r.reader().Get(ctx, req.NamespacedName, rt); err != nil {
 		if apierrors.IsNotFound(err) {
 			// Gone: its pods go with it, and none may keep our finalizer.
 			forgetRuntime(req.Namespace, req.Name)
@@ -81,6 +89,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	if !rt.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.releaseAllPods(ctx, req.NamespacedName)
+	}
+	fluidSet, err := r.fluidWorkerSet(ctx, rt)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if fluidSet != nil {
+		return r.reconcileFluidManaged(ctx, rt, fluidSet)
+	}
+	if leave, err := r.leftAlone(ctx, rt); leave || err != nil {
+		return ctrl.Result{}, err
 	}
 
 	base := rt.DeepCopy()
@@ -103,6 +121,34 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		}
 	}()
 	return r.waitOrFail(ctx, r.reconcileNormal(ctx, rt))
+}
+
+// reader reads runtimes straight from the API server when it can.
+func (r *Reconciler) reader() client.Reader {
+	if r.APIReader != nil {
+		return r.APIReader
+	}
+	return r.Client
+}
+
+// leftAlone reports whether a runtime is neither ours nor Fluid's to
+// drain: no worker set of ours exists and this controller does not create
+// them (it runs next to Fluid, which will).
+func (r *Reconciler) leftAlone(ctx context.Context, rt *datav1alpha1.AlluxioRuntime) (bool, error) {
+	if r.CreateWorkloads {
+		return false, nil
+	}
+	for _, kind := range []datav1alpha1.WorkloadKind{datav1alpha1.StatefulSetWorkload, datav1alpha1.AdvancedStatefulSetWorkload} {
+		if kind == datav1alpha1.AdvancedStatefulSetWorkload && !r.KruiseInstalled {
+			continue
+		}
+		if _, found, err := r.getWorkerSet(ctx, rt, kind); err != nil || found {
+			return false, err
+		}
+	}
+	ctrl.LoggerFrom(ctx).Info("runtime left alone: its worker set was made neither by Fluid's chart nor by this controller, which does not create workloads (--mode=fluid)",
+		"runtime", klog.KObj(rt), "workerSet", workerName(rt))
+	return true, nil
 }
 
 // waitOrFail turns a WaitingError into a plain requeue at its fixed
@@ -214,28 +260,21 @@ func splitPods(rt *datav1alpha1.AlluxioRuntime, pods []corev1.Pod) (workers []co
 // from a graceful scale-in (the gate switched off mid-way) are released,
 // so no pod stays stuck.
 func (r *Reconciler) reconcilePlainScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod) error {
-	for i := range workerPods {
-		v := readVictim(&workerPods[i], 0)
-		if v.state == "" && !v.hasFinalizer() {
-			continue
-		}
-		v.state = ""
-		if err := v.persist(ctx, r.Client, false); err != nil {
-			return err
-		}
+	if err := r.releaseRecords(ctx, workerPods); err != nil {
+		return err
 	}
 	if rt.Spec.Replicas < ws.replicas() {
 		r.Recorder.Eventf(rt, nil, corev1.EventTypeNormal, datav1alpha1.PlainScaleInReason, "ScaleIn",
 			"GracefulScaleIn is off: scaling in from %d to %d workers at once, without draining", ws.replicas(), rt.Spec.Replicas)
 	}
-	r.closeOpenScaleIn(rt)
+	r.closeOpenScaleIn(rt, datav1alpha1.WorkersScaledInCondition)
 	return nil
 }
 
 // closeOpenScaleIn ends a graceful scale-in left open when the gate was
 // turned off: the plain replica drop finishes it, and the status says so
 // instead of waiting for ever.
-func (r *Reconciler) closeOpenScaleIn(rt *datav1alpha1.AlluxioRuntime) {
+func (r *Reconciler) closeOpenScaleIn(rt *datav1alpha1.AlluxioRuntime, conditionType string) {
 	st := rt.Status.ScaleIn
 	if st == nil || st.CompletionTime != nil {
 		return
@@ -243,7 +282,7 @@ func (r *Reconciler) closeOpenScaleIn(rt *datav1alpha1.AlluxioRuntime) {
 	st.CompletionTime = statusTime(r.Clock.Now())
 	st.TargetReplicas = rt.Spec.Replicas
 	meta.SetStatusCondition(&rt.Status.Conditions, metav1.Condition{
-		Type: datav1alpha1.WorkersScaledInCondition, Status: metav1.ConditionTrue, Reason: datav1alpha1.PlainScaleInReason,
+		Type: conditionType, Status: metav1.ConditionTrue, Reason: datav1alpha1.PlainScaleInReason,
 		Message:            fmt.Sprintf("GracefulScaleIn was turned off during the scale-in from %d workers: finished by a plain replica drop to %d, without draining", st.FromReplicas, rt.Spec.Replicas),
 		ObservedGeneration: rt.Generation,
 	})
@@ -255,6 +294,13 @@ func (r *Reconciler) releaseAllPods(ctx context.Context, runtime types.Namespace
 	pods := &corev1.PodList{}
 	if err := r.List(ctx, pods, client.InNamespace(runtime.Namespace), client.MatchingLabels{datav1alpha1.RuntimeNameLabel: runtime.Name}); err != nil {
 		return fmt.Errorf("list pods of %s: %w", runtime, err)
+	}
+	if r.FluidReader != nil {
+		fluidPods := &corev1.PodList{}
+		if err := r.FluidReader.List(ctx, fluidPods, client.InNamespace(runtime.Namespace), client.MatchingLabels{datav1alpha1.FluidReleaseLabel: runtime.Name}); err != nil {
+			return fmt.Errorf("list Fluid's pods of %s: %w", runtime, err)
+		}
+		pods.Items = append(pods.Items, fluidPods.Items...)
 	}
 	var errs []error
 	for i := range pods.Items {
@@ -311,8 +357,9 @@ func (r *Reconciler) warnUnsupportedFields(rt *datav1alpha1.AlluxioRuntime) {
 }
 
 // SetupWithManager watches runtimes, the workloads they own, and their
-// pods (through the label-selected pod cache set up in main).
-func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+// pods (through the label-selected pod cache set up in main), and the
+// pods and sets Fluid's chart made (through fluidCache).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, fluidCache cache.Cache) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&datav1alpha1.AlluxioRuntime{}).
 		Owns(&appsv1.StatefulSet{}).
@@ -327,6 +374,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			// own shorter timeout, this bounds the whole.
 			ReconciliationTimeout: reconcileTimeout,
 		})
+	if fluidCache != nil {
+		b = b.WatchesRawSource(source.Kind(fluidCache, &corev1.Pod{}, handler.TypedEnqueueRequestsFromMapFunc(fluidObjectToRuntime[*corev1.Pod]))).
+			WatchesRawSource(source.Kind(fluidCache, &appsv1.StatefulSet{}, handler.TypedEnqueueRequestsFromMapFunc(fluidObjectToRuntime[*appsv1.StatefulSet])))
+	}
 	if r.KruiseInstalled {
 		b = b.Owns(&kruisev1beta1.StatefulSet{})
 	}
@@ -336,6 +387,16 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // podToRuntime maps a pod to the runtime it belongs to.
 func podToRuntime(_ context.Context, o client.Object) []reconcile.Request {
 	name := o.GetLabels()[datav1alpha1.RuntimeNameLabel]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
+}
+
+// fluidObjectToRuntime maps a pod or set of Fluid's chart to its runtime,
+// named by the Helm release label.
+func fluidObjectToRuntime[T client.Object](_ context.Context, o T) []reconcile.Request {
+	name := o.GetLabels()[datav1alpha1.FluidReleaseLabel]
 	if name == "" {
 		return nil
 	}

@@ -31,6 +31,8 @@ type scaleIn struct {
 	// leaving are the ordinals chosen to leave.
 	leaving []int32
 	alluxioView
+	// conditionType is the condition the scale-in is told in.
+	conditionType string
 	// decisions made this reconcile, by pod name, for the status.
 	decisions map[string]drainfsm.Decision
 	// unverifiedExit: a victim was judged to have nothing to drain on this
@@ -38,17 +40,34 @@ type scaleIn struct {
 	unverifiedExit bool
 }
 
-// reconcileGracefulScaleIn is the whole scale-in of one reconcile:
-// observe (pods, then Alluxio), decide (at most one event per victim,
-// drainfsm.Decide), act (the event's action in Alluxio), persist (each
-// victim's record on its pod, finalizers, the runtime's status). It
-// returns the replicas the worker set should have now: the current count
-// until every victim has drained, then the target, with the ordinals
-// that leave.
+// scope is who owns the worker pods and how far a scale-in goes: the
+// standalone owner (our worker set, spec.replicas) or Fluid's (its
+// worker set, whose replicas Fluid already lowered).
+type scope struct {
+	ws workerSet
+	w  component
+	// current is the workers running now; target those wanted.
+	current, target int32
+	conditionType   string
+}
+
+// reconcileGracefulScaleIn runs the scale-in of a runtime whose worker set
+// this controller owns.
 func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod, w component, masterPod *corev1.Pod) (int32, []int32, error) {
-	s, err := r.newScaleIn(rt, ws, workerPods, w)
+	sc := scope{ws: ws, w: w, current: ws.replicas(), target: rt.Spec.Replicas, conditionType: datav1alpha1.WorkersScaledInCondition}
+	return r.runScaleIn(ctx, rt, sc, workerPods, masterPod)
+}
+
+// runScaleIn is the whole scale-in of one reconcile: observe (pods, then
+// Alluxio), decide (at most one event per victim, drainfsm.Decide), act
+// (the event's action in Alluxio), persist (each victim's record on its
+// pod, finalizers, the runtime's status). It returns the replicas the
+// worker set should have now: the current count until every victim has
+// drained, then the target, with the ordinals that leave.
+func (r *Reconciler) runScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, sc scope, workerPods []corev1.Pod, masterPod *corev1.Pod) (int32, []int32, error) {
+	s, err := r.newScaleIn(rt, sc, workerPods)
 	if err != nil {
-		return ws.replicas(), nil, err
+		return sc.current, nil, err
 	}
 	if s.current <= s.target && !s.anyRecord() {
 		// Nothing leaves; close a scale-in whose closing status write was
@@ -81,24 +100,25 @@ func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alp
 }
 
 // newScaleIn reads every worker pod's record and address.
-func (r *Reconciler) newScaleIn(rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod, w component) (*scaleIn, error) {
+func (r *Reconciler) newScaleIn(rt *datav1alpha1.AlluxioRuntime, sc scope, workerPods []corev1.Pod) (*scaleIn, error) {
 	policy, err := drainPolicy(rt)
 	if err != nil {
 		return nil, err
 	}
 	s := &scaleIn{
 		r: r, rt: rt, policy: policy, now: r.Clock.Now().UTC().Truncate(time.Millisecond),
-		current: ws.replicas(), target: rt.Spec.Replicas, ws: ws, w: w,
+		current: sc.current, target: sc.target, ws: sc.ws, w: sc.w, conditionType: sc.conditionType,
 		decisions: map[string]drainfsm.Decision{},
 	}
+	setName := sc.ws.object().GetName()
 	for i := range workerPods {
 		pod := &workerPods[i]
-		ordinal, ok := podOrdinal(workerName(rt), pod.Name)
+		ordinal, ok := podOrdinal(setName, pod.Name)
 		if !ok {
 			continue
 		}
 		v := readVictim(pod, ordinal)
-		if addr, err := workerAddress(pod, w); err == nil {
+		if addr, err := workerAddress(pod, sc.w); err == nil {
 			v.obs.addr = addr
 		} else {
 			v.obs.addrErr = err.Error()

@@ -172,6 +172,24 @@ func testScheme() *runtime.Scheme {
 // newEngine runs a runtime of n workers whose pods started at t0 and
 // registered with a master that started before them.
 func newEngine(t *testing.T, n int32, policy datav1alpha1.ScaleInPolicy) *engine {
+	e := newBareEngine(t)
+	rt := &datav1alpha1.AlluxioRuntime{
+		ObjectMeta: metav1.ObjectMeta{Namespace: e.rt.Namespace, Name: e.rt.Name, Generation: 1},
+		Spec:       datav1alpha1.AlluxioRuntimeSpec{Replicas: n, ScaleIn: policy},
+	}
+	e.g.Expect(e.c.Create(e.ctx, rt)).To(Succeed())
+	e.reconcile()
+	e.addMasterPod()
+	for i := range n {
+		e.addPod(i)
+	}
+	e.reconcile()
+	return e
+}
+
+// newBareEngine is the reconciler in standalone mode on an empty fake API
+// server, before any runtime exists.
+func newBareEngine(t *testing.T) *engine {
 	g := NewWithT(t)
 	scheme := testScheme()
 	c := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&datav1alpha1.AlluxioRuntime{}).Build()
@@ -181,20 +199,11 @@ func newEngine(t *testing.T, n int32, policy datav1alpha1.ScaleInPolicy) *engine
 	gates := features.MutableGates.DeepCopy()
 	e := &engine{t: t, g: g, ctx: ctrl.LoggerInto(context.Background(), ctrl.Log), c: c, clock: clock, master: master, events: rec,
 		rt: types.NamespacedName{Namespace: "default", Name: "cache"}}
-	e.r = &Reconciler{Client: c, Scheme: scheme, Recorder: rec, Gates: gates, Alluxio: fakeConnector{master}, Clock: clock}
-	rt := &datav1alpha1.AlluxioRuntime{
-		ObjectMeta: metav1.ObjectMeta{Namespace: e.rt.Namespace, Name: e.rt.Name, Generation: 1},
-		Spec:       datav1alpha1.AlluxioRuntimeSpec{Replicas: n, ScaleIn: policy},
-	}
-	g.Expect(c.Create(e.ctx, rt)).To(Succeed())
-	e.reconcile()
-	e.addMasterPod()
-	for i := range n {
-		e.addPod(i)
-	}
-	e.reconcile()
+	e.r = &Reconciler{Client: c, Scheme: scheme, Recorder: rec, Gates: gates, Alluxio: fakeConnector{master}, Clock: clock, CreateWorkloads: true}
 	return e
 }
+
+func reconcileRequest(rt types.NamespacedName) ctrl.Request { return ctrl.Request{NamespacedName: rt} }
 
 // host is the pod IP of ordinal i.
 func host(i int32) string { return fmt.Sprintf("127.0.9.%d", i+1) }

@@ -179,7 +179,7 @@ func (s *scaleIn) summary() (string, string) {
 
 func (s *scaleIn) setCondition(status metav1.ConditionStatus, reason, message string) {
 	meta.SetStatusCondition(&s.rt.Status.Conditions, metav1.Condition{
-		Type: datav1alpha1.WorkersScaledInCondition, Status: status, Reason: reason, Message: message,
+		Type: s.conditionType, Status: status, Reason: reason, Message: message,
 		ObservedGeneration: s.rt.Generation,
 	})
 }

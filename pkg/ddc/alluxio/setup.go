@@ -47,9 +47,28 @@ func CacheOptions() cache.Options {
 // LeaderElectionID is the lease the controller's replicas elect a leader on.
 const LeaderElectionID = "alluxioruntime-controller.data.fluid.io"
 
+// Mode says which runtimes' workloads the controller creates.
+type Mode string
+
+const (
+	// StandaloneMode: the controller runs the master and worker sets of
+	// runtimes that have none (no Fluid in the cluster), and drains both
+	// its own and Fluid-made worker sets.
+	StandaloneMode Mode = "standalone"
+	// FluidMode: installed next to Fluid, the controller never creates a
+	// workload; it drains the worker sets Fluid's chart made, and leaves
+	// any other runtime alone.
+	FluidMode Mode = "fluid"
+)
+
 // Options are what differs between one running controller and another.
 type Options struct {
-	Gates featuregate.FeatureGate
+	// Mode defaults to StandaloneMode.
+	Mode Mode
+	// FluidPolicy is the scale-in policy of Fluid-managed runtimes
+	// (defaults: DefaultFluidPolicy).
+	FluidPolicy *FluidPolicy
+	Gates       featuregate.FeatureGate
 	// Alluxio reaches a runtime's Alluxio cluster.
 	Alluxio Connector
 	// Clock defaults to the real clock.
@@ -59,14 +78,26 @@ type Options struct {
 }
 
 // Setup registers the controller with mgr. OpenKruise's Advanced
-// StatefulSet is watched when the cluster serves it.
+// StatefulSet is watched when the cluster serves it; the pods and sets
+// Fluid's chart made are cached and watched apart from ours.
 func Setup(mgr ctrl.Manager, o Options) (*Reconciler, error) {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
+	if o.FluidPolicy == nil {
+		p := DefaultFluidPolicy()
+		o.FluidPolicy = &p
+	}
+	fluidCache, err := newFluidCache(mgr)
+	if err != nil {
+		return nil, err
+	}
 	r := &Reconciler{
 		Client:                  mgr.GetClient(),
 		APIReader:               mgr.GetAPIReader(),
+		FluidReader:             fluidCache,
+		FluidPolicy:             *o.FluidPolicy,
+		CreateWorkloads:         o.Mode != FluidMode,
 		Scheme:                  mgr.GetScheme(),
 		Recorder:                mgr.GetEventRecorder("alluxioruntime-controller"),
 		Gates:                   o.Gates,
@@ -75,10 +106,27 @@ func Setup(mgr ctrl.Manager, o Options) (*Reconciler, error) {
 		KruiseInstalled:         kruiseServed(mgr),
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 	}
-	if err := r.SetupWithManager(mgr); err != nil {
+	if err := r.SetupWithManager(mgr, fluidCache); err != nil {
 		return nil, fmt.Errorf("set up controller: %w", err)
 	}
 	return r, nil
+}
+
+// newFluidCache caches the pods and StatefulSets that Fluid's chart
+// labels role=alluxio-master|alluxio-worker, and nothing else.
+func newFluidCache(mgr ctrl.Manager) (cache.Cache, error) {
+	role, err := labels.Parse(datav1alpha1.FluidRoleLabel + " in (" + datav1alpha1.FluidMasterRole + "," + datav1alpha1.FluidWorkerRole + ")")
+	if err != nil {
+		return nil, err
+	}
+	c, err := cache.New(mgr.GetConfig(), cache.Options{
+		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
+		ByObject: map[client.Object]cache.ByObject{&corev1.Pod{}: {Label: role}, &appsv1.StatefulSet{}: {Label: role}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cache for Fluid's workloads: %w", err)
+	}
+	return c, mgr.Add(c)
 }
 
 // kruiseServed reports whether OpenKruise's Advanced StatefulSet API is

@@ -1,0 +1,189 @@
+package alluxio
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+)
+
+// Fluid's chart allocates its own ports.
+const fluidWorkerWebPort, fluidWorkerRPCPort, fluidMasterWebPort = 20017, 20016, 20010
+
+// newFluidEngine runs a runtime whose master and n workers Fluid's chart
+// made (host network, Fluid's labels and ports), with this controller
+// next to Fluid (it creates no workload).
+func newFluidEngine(t *testing.T, n int32, annotations map[string]string) *engine {
+	e := newBareEngine(t)
+	e.r.CreateWorkloads = false
+	e.r.FluidReader = e.c
+	e.r.FluidPolicy = DefaultFluidPolicy()
+	rt := &datav1alpha1.AlluxioRuntime{ObjectMeta: metav1.ObjectMeta{Namespace: e.rt.Namespace, Name: e.rt.Name, Annotations: annotations, UID: "rt-uid"},
+		Spec: datav1alpha1.AlluxioRuntimeSpec{Replicas: n}}
+	e.g.Expect(e.c.Create(e.ctx, rt)).To(Succeed())
+	rt = e.runtime()
+	labels := map[string]string{"app": "alluxio", "release": rt.Name, "role": "alluxio-worker", "heritage": "Helm"}
+	owner := metav1.OwnerReference{APIVersion: datav1alpha1.GroupVersion.String(), Kind: "AlluxioRuntime", Name: rt.Name, UID: rt.UID, Controller: ptr.To(true)}
+	sts := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Namespace: rt.Namespace, Name: rt.Name + "-worker", Labels: labels, OwnerReferences: []metav1.OwnerReference{owner}},
+		Spec: appsv1.StatefulSetSpec{Replicas: ptr.To(n), Selector: &metav1.LabelSelector{MatchLabels: labels}}}
+	e.g.Expect(e.c.Create(e.ctx, sts)).To(Succeed())
+	e.fluidPod(rt.Name+"-master-0", map[string]string{"release": rt.Name, "role": "alluxio-master"}, "alluxio-master", "127.0.9.100", fluidMasterWebPort)
+	for i := range n {
+		e.fluidPod(fmt.Sprintf("%s-worker-%d", rt.Name, i), labels, "alluxio-worker", host(i), fluidWorkerWebPort)
+		e.master.set(func(m *fakeMaster) { m.registered[host(i)] = fluidWorkerWebPort })
+	}
+	return e
+}
+
+func (e *engine) fluidPod(name string, labels map[string]string, container, ip string, web int32) {
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: e.rt.Namespace, Name: name, Labels: labels},
+		Spec: corev1.PodSpec{HostNetwork: true, Containers: []corev1.Container{{Name: container, Image: "alluxio/alluxio:2.9.6",
+			Ports: []corev1.ContainerPort{{Name: "rpc", ContainerPort: web - 1}, {Name: "web", ContainerPort: web}}}}}}
+	e.g.Expect(e.c.Create(e.ctx, pod)).To(Succeed())
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip, HostIP: ip, StartTime: &metav1.Time{Time: t0}}
+	e.g.Expect(e.c.Status().Update(e.ctx, pod)).To(Succeed())
+}
+
+// fluidScalesTo does what Fluid's own controller does on `kubectl scale`:
+// spec.replicas, and its worker set's replicas at once.
+func (e *engine) fluidScalesTo(n int32) {
+	e.scaleTo(n)
+	sts := e.fluidSet()
+	sts.Spec.Replicas = ptr.To(n)
+	e.g.Expect(e.c.Update(e.ctx, sts)).To(Succeed())
+}
+
+func (e *engine) fluidSet() *appsv1.StatefulSet {
+	sts := &appsv1.StatefulSet{}
+	e.g.Expect(e.c.Get(e.ctx, types.NamespacedName{Namespace: e.rt.Namespace, Name: e.rt.Name + "-worker"}, sts)).To(Succeed())
+	return sts
+}
+
+// statefulSetControllerBehindTheGuard deletes the pods above the set's
+// replicas, as the StatefulSet controller does, except those the
+// admission policy refuses: not yet marked Scaled. It returns the pods
+// it was refused.
+func (e *engine) statefulSetControllerBehindTheGuard() []string {
+	var refused []string
+	replicas := ptr.Deref(e.fluidSet().Spec.Replicas, 0)
+	for _, p := range e.pods() {
+		o, ok := podOrdinal(e.rt.Name+"-worker", p.Name)
+		if !ok || o < replicas || !p.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if p.Annotations[datav1alpha1.ScaleInStateAnnotation] != "Scaled" {
+			refused = append(refused, p.Name)
+			continue
+		}
+		e.master.set(func(m *fakeMaster) {
+			if m.busy[p.Status.HostIP] > 0 || !m.decommissioned[p.Status.HostIP] {
+				e.t.Errorf("pod %s deleted while its worker was busy or still in service", p.Name)
+			}
+		})
+		e.g.Expect(e.c.Delete(e.ctx, &p)).To(Succeed())
+	}
+	return refused
+}
+
+func (e *engine) reconcileFluid() {
+	e.r.Reconcile(e.ctx, reconcileRequest(e.rt)) //nolint:errcheck // waits are requeues, asserted through the status
+	e.statefulSetControllerBehindTheGuard()
+}
+
+// A Fluid scale-in 4 → 2: each leaving worker is decommissioned and
+// drained before the guard lets it go; Fluid's workloads are never
+// written; the runtime tells the drain in its own GracefulScaleIn
+// condition.
+func TestFluidManagedScaleInDrainsBeforeThePodsGo(t *testing.T) {
+	e := newFluidEngine(t, 4, nil)
+	e.master.set(func(m *fakeMaster) { m.busy[host(3)] = 2 })
+	e.fluidScalesTo(2)
+	before := e.fluidSet()
+
+	e.reconcileFluid()
+	e.g.Expect(e.statefulSetControllerBehindTheGuard()).To(ConsistOf("cache-worker-2", "cache-worker-3"), "refused until drained")
+	for range 60 {
+		e.clock.Step(poll)
+		e.reconcileFluid()
+		if e.state(2) == "gone" && e.state(3) == "gone" {
+			break
+		}
+		if e.clock.Now().After(t0.Add(3 * time.Minute)) {
+			e.master.set(func(m *fakeMaster) { m.busy[host(3)] = 0 })
+		}
+	}
+	e.g.Expect(e.state(2)).To(Equal("gone"))
+	e.g.Expect(e.state(3)).To(Equal("gone"))
+	e.g.Expect(e.master.decommissionCount(host(2))).To(Equal(1))
+	e.g.Expect(e.master.decommissions[0][0].WebPort).To(Equal(int32(fluidWorkerWebPort)), "Fluid's allocated port, from the pod")
+
+	after := e.fluidSet()
+	e.g.Expect(after.ResourceVersion).To(Equal(before.ResourceVersion), "Fluid's worker set is written by Fluid only")
+	sets := &appsv1.StatefulSetList{}
+	e.g.Expect(e.c.List(e.ctx, sets)).To(Succeed())
+	e.g.Expect(sets.Items).To(HaveLen(1), "no workload of ours")
+	rt := e.runtime()
+	e.g.Expect(rt.Spec.Replicas).To(Equal(int32(2)))
+	c := meta.FindStatusCondition(rt.Status.Conditions, datav1alpha1.GracefulScaleInCondition)
+	e.g.Expect(c).NotTo(BeNil())
+	e.g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+	e.g.Expect(c.Message).To(ContainSubstring("scaled in from 4 to 2 workers"))
+	e.g.Expect(meta.FindStatusCondition(rt.Status.Conditions, datav1alpha1.WorkersScaledInCondition)).To(BeNil(), "Fluid's condition is Fluid's")
+	e.g.Expect(e.eventsText()).To(ContainSubstring("pod cache-worker-3"))
+}
+
+// Annotations override the flags for one runtime; a bad one is named in
+// a Warning event and the flag's value is used.
+func TestFluidPolicyAnnotations(t *testing.T) {
+	e := newFluidEngine(t, 3, map[string]string{
+		datav1alpha1.DrainTimeoutAnnotation: "1m",
+		datav1alpha1.QuietPeriodAnnotation:  "soon",
+	})
+	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 1 })
+	e.fluidScalesTo(2)
+	for range 20 {
+		e.clock.Step(poll)
+		e.reconcileFluid()
+	}
+	e.g.Expect(e.state(2)).To(Equal("TimedOut"), "drainTimeout 1m from the annotation")
+	e.g.Expect(e.eventsText()).To(ContainSubstring(`annotation data.fluid.io/scale-in-quiet-period="soon" is not a positive duration`))
+}
+
+// A runtime whose worker set neither Fluid nor this controller made is
+// left alone when the controller runs next to Fluid.
+func TestRuntimeWithoutFluidsSetIsLeftAloneNextToFluid(t *testing.T) {
+	e := newBareEngine(t)
+	e.r.CreateWorkloads = false
+	e.r.FluidReader = e.c
+	rt := &datav1alpha1.AlluxioRuntime{ObjectMeta: metav1.ObjectMeta{Namespace: e.rt.Namespace, Name: e.rt.Name}, Spec: datav1alpha1.AlluxioRuntimeSpec{Replicas: 3}}
+	e.g.Expect(e.c.Create(e.ctx, rt)).To(Succeed())
+	e.reconcile()
+	sets := &appsv1.StatefulSetList{}
+	e.g.Expect(e.c.List(e.ctx, sets)).To(Succeed())
+	e.g.Expect(sets.Items).To(BeEmpty())
+}
+
+func (e *engine) eventsText() string {
+	var b strings.Builder
+	for {
+		select {
+		case ev := <-e.events.Events:
+			b.WriteString(ev + "\n")
+		default:
+			return b.String()
+		}
+	}
+}
+
+var _ client.Object = &appsv1.StatefulSet{}

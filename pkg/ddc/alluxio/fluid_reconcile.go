@@ -1,0 +1,107 @@
+package alluxio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/features"
+)
+
+// reconcileFluidManaged drains the workers leaving a runtime whose sets
+// Fluid's chart made. Fluid lowers the worker set's replicas itself; the
+// admission policy shipped with fluid-drain keeps the StatefulSet
+// controller from deleting each leaving pod until the pod is marked
+// Scaled here. Nothing of Fluid's is written but the pods' scale-in
+// records, the runtime's GracefulScaleIn condition and its scale-in
+// summary annotation.
+func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, sts *appsv1.StatefulSet) (ctrl.Result, error) {
+	workers, master, err := r.fluidPods(ctx, rt)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	scratch := rt.DeepCopy()
+	if !r.Gates.Enabled(features.GracefulScaleIn) {
+		if err := r.releaseRecords(ctx, workers); err != nil {
+			return ctrl.Result{}, err
+		}
+		r.closeOpenScaleIn(scratch, datav1alpha1.GracefulScaleInCondition)
+		return ctrl.Result{}, r.writeFluidStatus(ctx, rt, scratch)
+	}
+	policy, problems := r.FluidPolicy.policyFor(rt)
+	r.warnPolicyProblems(rt, problems)
+	scratch.Spec.ScaleIn = policy
+	scratch.Status.ScaleIn = readScaleInSummary(rt)
+	w, err := workerComponent(scratch)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	fw := newFluidWorkers(sts)
+	sc := scope{ws: fw, w: w, current: max(fw.replicas(), highestOrdinal(sts.Name, workers)+1), target: fw.replicas(),
+		conditionType: datav1alpha1.GracefulScaleInCondition}
+	_, _, scaleErr := r.runScaleIn(ctx, scratch, sc, workers, master)
+	if err := r.writeFluidStatus(ctx, rt, scratch); err != nil {
+		return ctrl.Result{}, err
+	}
+	return r.waitOrFail(ctx, scaleErr)
+}
+
+// highestOrdinal is the highest ordinal among the set's pods, -1 when
+// there are none.
+func highestOrdinal(setName string, pods []corev1.Pod) int32 {
+	highest := int32(-1)
+	for _, p := range pods {
+		if o, ok := podOrdinal(setName, p.Name); ok && o > highest {
+			highest = o
+		}
+	}
+	return highest
+}
+
+// releaseRecords removes our scale-in records and finalizer from pods:
+// with the gate off nothing is drained, and nothing may stay stuck.
+func (r *Reconciler) releaseRecords(ctx context.Context, pods []corev1.Pod) error {
+	for i := range pods {
+		v := readVictim(&pods[i], 0)
+		if v.state == "" && !v.hasFinalizer() {
+			continue
+		}
+		v.state = ""
+		if err := v.persist(ctx, r.Client, false); err != nil {
+			return err
+		}
+		ctrl.LoggerFrom(ctx).Info("GracefulScaleIn is off: scale-in record removed", "pod", klog.KObj(&pods[i]))
+	}
+	return nil
+}
+
+// readScaleInSummary reads the summary kept on a Fluid-managed runtime;
+// one that cannot be read starts afresh.
+func readScaleInSummary(rt *datav1alpha1.AlluxioRuntime) *datav1alpha1.ScaleInStatus {
+	raw, ok := rt.Annotations[datav1alpha1.ScaleInSummaryAnnotation]
+	if !ok {
+		return nil
+	}
+	st := &datav1alpha1.ScaleInStatus{}
+	if err := json.Unmarshal([]byte(raw), st); err != nil {
+		return nil
+	}
+	return st
+}
+
+func scaleInSummaryJSON(st *datav1alpha1.ScaleInStatus) (string, error) {
+	if st == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return "", fmt.Errorf("encode scale-in summary: %w", err)
+	}
+	return string(b), nil
+}
