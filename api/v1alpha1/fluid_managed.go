@@ -18,9 +18,9 @@ const (
 	// True once they have all gone.
 	GracefulScaleInCondition = "GracefulScaleIn"
 
-	// ScaleInSummaryAnnotation keeps, on a Fluid-managed runtime, the
-	// scale-in summary that status.scaleIn holds on a standalone one
-	// (Fluid's CRD has no such field), as JSON.
+	// ScaleInSummaryAnnotation keeps, on a Fluid-managed runtime's master
+	// pod, the scale-in summary that status.scaleIn holds on a standalone
+	// runtime (Fluid's CRD has no such field), as JSON.
 	ScaleInSummaryAnnotation = "data.fluid.io/scale-in-summary"
 )
 

@@ -19,8 +19,8 @@ import (
 // admission policy shipped with fluid-drain keeps the StatefulSet
 // controller from deleting each leaving pod until the pod is marked
 // Scaled here. Nothing of Fluid's is written but the pods' scale-in
-// records, the runtime's GracefulScaleIn condition and its scale-in
-// summary annotation.
+// records, the runtime's GracefulScaleIn condition, and the scale-in
+// summary annotation on its master pod.
 func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, sts *appsv1.StatefulSet) (ctrl.Result, error) {
 	workers, master, err := r.fluidPods(ctx, rt)
 	if err != nil {
@@ -32,12 +32,12 @@ func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1
 			return ctrl.Result{}, err
 		}
 		r.closeOpenScaleIn(scratch, datav1alpha1.GracefulScaleInCondition)
-		return ctrl.Result{}, r.writeFluidStatus(ctx, rt, scratch)
+		return ctrl.Result{}, r.writeFluidStatus(ctx, rt, scratch, master)
 	}
 	policy, problems := r.FluidPolicy.policyFor(rt)
 	r.warnPolicyProblems(rt, problems)
 	scratch.Spec.ScaleIn = policy
-	scratch.Status.ScaleIn = readScaleInSummary(rt)
+	scratch.Status.ScaleIn = readScaleInSummary(master)
 	w, err := workerComponent(scratch)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -46,7 +46,7 @@ func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1
 	sc := scope{ws: fw, w: w, current: max(fw.replicas(), highestOrdinal(sts.Name, workers)+1), target: fw.replicas(),
 		conditionType: datav1alpha1.GracefulScaleInCondition}
 	_, _, scaleErr := r.runScaleIn(ctx, scratch, sc, workers, master)
-	if err := r.writeFluidStatus(ctx, rt, scratch); err != nil {
+	if err := r.writeFluidStatus(ctx, rt, scratch, master); err != nil {
 		return ctrl.Result{}, err
 	}
 	return r.waitOrFail(ctx, scaleErr)
@@ -81,10 +81,13 @@ func (r *Reconciler) releaseRecords(ctx context.Context, pods []corev1.Pod) erro
 	return nil
 }
 
-// readScaleInSummary reads the summary kept on a Fluid-managed runtime;
-// one that cannot be read starts afresh.
-func readScaleInSummary(rt *datav1alpha1.AlluxioRuntime) *datav1alpha1.ScaleInStatus {
-	raw, ok := rt.Annotations[datav1alpha1.ScaleInSummaryAnnotation]
+// readScaleInSummary reads the summary kept on a Fluid-managed runtime's
+// master pod; one that cannot be read starts afresh.
+func readScaleInSummary(master *corev1.Pod) *datav1alpha1.ScaleInStatus {
+	if master == nil {
+		return nil
+	}
+	raw, ok := master.Annotations[datav1alpha1.ScaleInSummaryAnnotation]
 	if !ok {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -20,8 +21,8 @@ import (
 // lastProbeTime, which our type lacks) are kept as they are; the write
 // carries the resource version read, so a concurrent write by Fluid wins
 // and this one is retried.
-func (r *Reconciler) writeFluidStatus(ctx context.Context, rt, scratch *datav1alpha1.AlluxioRuntime) error {
-	if err := r.writeScaleInSummary(ctx, rt, scratch.Status.ScaleIn); err != nil {
+func (r *Reconciler) writeFluidStatus(ctx context.Context, rt, scratch *datav1alpha1.AlluxioRuntime, master *corev1.Pod) error {
+	if err := writeScaleInSummary(ctx, r.Client, master, scratch.Status.ScaleIn); err != nil {
 		return err
 	}
 	want := meta.FindStatusCondition(scratch.Status.Conditions, datav1alpha1.GracefulScaleInCondition)
@@ -68,19 +69,17 @@ func setFluidCondition(conditions []any, c metav1.Condition, now time.Time) []an
 }
 
 // writeScaleInSummary keeps the scale-in summary in an annotation of the
-// runtime (metadata only: Fluid's spec is never written).
-func (r *Reconciler) writeScaleInSummary(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, st *datav1alpha1.ScaleInStatus) error {
+// master's pod: Fluid's CRD has no field for it, and its runtime and
+// workloads are Fluid's to write.
+func writeScaleInSummary(ctx context.Context, c client.Client, master *corev1.Pod, st *datav1alpha1.ScaleInStatus) error {
 	raw, err := scaleInSummaryJSON(st)
-	if err != nil || raw == "" || rt.Annotations[datav1alpha1.ScaleInSummaryAnnotation] == raw {
+	if err != nil || raw == "" || master == nil || master.Annotations[datav1alpha1.ScaleInSummaryAnnotation] == raw {
 		return err
 	}
-	base := rt.DeepCopy()
-	if rt.Annotations == nil {
-		rt.Annotations = map[string]string{}
-	}
-	rt.Annotations[datav1alpha1.ScaleInSummaryAnnotation] = raw
-	if err := r.Patch(ctx, rt, client.MergeFrom(base)); err != nil {
-		return fmt.Errorf("annotate %s with its scale-in summary: %w", rt.Name, err)
-	}
-	return nil
+	return patchPod(ctx, c, master, func(p *corev1.Pod) {
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		p.Annotations[datav1alpha1.ScaleInSummaryAnnotation] = raw
+	})
 }
