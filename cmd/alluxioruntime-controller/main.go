@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -136,7 +135,7 @@ func run(args []string) error {
 		Scheme:                  mgr.GetScheme(),
 		Recorder:                mgr.GetEventRecorder("alluxioruntime-controller"),
 		Gates:                   features.Gates,
-		Alluxio:                 alluxio.ClusterConnector{Executor: exec, HTTP: &http.Client{Timeout: 10 * time.Second}},
+		Alluxio:                 alluxio.ClusterConnector{Executor: exec, HTTP: operations.NewHTTPClient(10 * time.Second)},
 		Clock:                   clock.RealClock{},
 		KruiseInstalled:         kruise,
 		MaxConcurrentReconciles: o.concurrency,
