@@ -36,6 +36,7 @@ type options struct {
 	leaderElect            bool
 	leaderElectionNS       string
 	concurrency            int
+	namespaces             namespacesFlag
 	zap                    zap.Options
 }
 
@@ -57,6 +58,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several controller replicas is active.")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease (default: the controller's own).")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "How many runtimes are reconciled at once.")
+	fs.Var(&o.namespaces, "namespaces", "Comma-separated namespaces whose runtimes are managed (default: every namespace). With a list, the controller needs a Role in each of them instead of a ClusterRoleBinding.")
 	features.AddFlag(fs)
 	// --kubeconfig is registered on the global flag set by controller-runtime.
 	if f := flag.CommandLine.Lookup("kubeconfig"); f != nil {
@@ -112,7 +114,7 @@ func run(args []string) error {
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        "alluxioruntime-controller.data.fluid.io",
 		LeaderElectionNamespace: o.leaderElectionNS,
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+		Cache: cache.Options{DefaultNamespaces: o.namespaces.cacheNamespaces(), ByObject: map[client.Object]cache.ByObject{
 			&corev1.Pod{}:                {Label: managed},
 			&corev1.Service{}:            {Label: managed},
 			&appsv1.StatefulSet{}:        {Label: managed},
@@ -123,7 +125,7 @@ func run(args []string) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 	kruise := kruiseServed(mgr)
-	log.Info("starting", "featureGates", features.MutableGates, "kruiseInstalled", kruise)
+	log.Info("starting", "featureGates", features.MutableGates, "kruiseInstalled", kruise, "namespaces", o.namespaces.String())
 
 	exec, err := operations.NewPodExecutor(cfg)
 	if err != nil {
