@@ -48,7 +48,7 @@ verify: manifests generate ## Fail if code is not gofmt'ed or generated files ar
 		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config; exit 1; fi
 
 .PHONY: test
-test: verify vet cluster-binaries build ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
+test: verify vet cluster-binaries build image $(HELM) ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
 	E2E=1 go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: soak
@@ -65,6 +65,10 @@ build: ## Build the controller, the Alluxio emulator and its CLI shim.
 	go build -o $(BIN)/alluxioruntime-controller ./cmd/alluxioruntime-controller
 	@if [ -d cmd/alluxio-emulator ]; then go build -o $(BIN)/alluxio-emulator ./cmd/alluxio-emulator; fi
 	@if [ -d cmd/alluxio ]; then go build -o $(BIN)/alluxio ./cmd/alluxio; fi
+
+.PHONY: image
+image: ## Build the controller's OCI image (static binary, empty base, user 65532) into bin/image; prints its digest.
+	go run ./hack/image -out $(BIN)/image
 
 .PHONY: demo
 demo: ## Watch a graceful scale-in, 5 workers to 2, on a local cluster (builds what it needs, then cleans up).
@@ -93,6 +97,13 @@ $(K8S_BIN)/kube-apiserver:
 $(K8S_BIN)/kube-controller-manager:
 	@echo ">> building kube-controller-manager from k8s.io/kubernetes into bin/k8s (first time: a few minutes)"
 	cd hack/tools/k8s && go build -ldflags "-s -w" -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
+
+HELM := $(BIN)/helm
+HELM_VERSION := v3.22.0
+
+$(HELM):
+	@echo ">> building helm $(HELM_VERSION) from its Go module into bin/ (first time: a few minutes)"
+	cd hack/tools/helm && go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION)" -o $@ helm.sh/helm/v3/cmd/helm
 
 .PHONY: clean
 clean: ## Remove built binaries.
