@@ -27,6 +27,8 @@ all: build
 manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC from the API types and markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./pkg/..." paths="./cmd/..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@# The chart renders the CRD and the ClusterRole from copies of these.
+	cp config/crd/bases/data.fluid.io_alluxioruntimes.yaml config/rbac/role.yaml charts/fluid-drain/files/
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate the deepcopy functions.
@@ -44,8 +46,8 @@ vet: ## go vet.
 verify: manifests generate ## Fail if code is not gofmt'ed or generated files are stale.
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
-	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
-		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
+		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config charts; exit 1; fi
 
 .PHONY: test
 test: verify vet cluster-binaries build image $(HELM) ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
