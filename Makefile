@@ -9,6 +9,8 @@ BIN := $(ROOT)/bin
 K8S_BIN := $(BIN)/k8s
 CONTROLLER_GEN := $(BIN)/controller-gen
 CONTROLLER_TOOLS_VERSION := v0.23.0
+HELM := $(BIN)/helm
+HELM_VERSION := v3.22.0
 # -p 1: the suites start control planes and emulated Alluxio processes on
 # loopback addresses; one package at a time keeps them from colliding and
 # keeps a 2-core machine responsive.
@@ -100,8 +102,8 @@ $(K8S_BIN)/kube-controller-manager:
 	@echo ">> building kube-controller-manager from k8s.io/kubernetes into bin/k8s (first time: a few minutes)"
 	cd hack/tools/k8s && go build -ldflags "-s -w" -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
 
-HELM := $(BIN)/helm
-HELM_VERSION := v3.22.0
+.PHONY: helm
+helm: $(HELM) ## Build Helm from its Go module into bin/helm (skips it when present).
 
 $(HELM):
 	@echo ">> building helm $(HELM_VERSION) from its Go module into bin/ (first time: a few minutes)"
@@ -138,7 +140,7 @@ $(K8S_BIN)/kruise-manager:
 	cd hack/tools/kruise && go build -ldflags "-s -w" -o $@ github.com/openkruise/kruise
 
 .PHONY: e2e
-e2e: cluster-binaries ## End-to-end suite on a local cluster: the controller binary, the emulator, every scale-in scenario (about 5 minutes).
+e2e: cluster-binaries $(HELM) ## End-to-end suite on a local cluster: the controller binary, the emulator, every scale-in scenario (about 5 minutes).
 	E2E=1 go test $(GO_TEST_FLAGS) -timeout 20m -v ./test/e2e/
 
 .PHONY: cluster

@@ -74,7 +74,7 @@ func run(m *testing.M) int {
 		return 0
 	}
 	if helmBin = filepath.Join(root, "bin", "helm"); !fileExists(helmBin) {
-		fmt.Printf("SKIP e2e: %s is missing (`make bin/helm` builds Helm from its Go module; the suite installs fluid-drain with its chart)\n", helmBin)
+		fmt.Printf("SKIP e2e: %s is missing (`make helm` builds Helm from its Go module; the suite installs fluid-drain with its chart)\n", helmBin)
 		return 0
 	}
 	if logDir, err = os.MkdirTemp("", "fluid-drain-e2e-"); err != nil {

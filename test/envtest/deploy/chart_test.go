@@ -30,7 +30,7 @@ func helmBin(t *testing.T) string {
 	t.Helper()
 	bin := repoPath(t, "bin", "helm")
 	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("%s is missing: `make %s` builds Helm from its Go module", bin, "bin/helm")
+		t.Skipf("%s is missing: `make helm` builds it from its Go module", bin)
 	}
 	return bin
 }
@@ -269,6 +269,13 @@ func TestChartNonDefaultValues(t *testing.T) {
 		}
 	}
 	find(t, chart, "ValidatingAdmissionPolicy", prefix+"worker-drain-guard")
+
+	// A second release leaves the CRD to the first.
+	for _, u := range renderChart(t, "installCRD=false") {
+		if u.GetKind() == "CustomResourceDefinition" {
+			t.Errorf("installCRD=false still renders %s", id(u))
+		}
+	}
 }
 
 // TestChartRefusesBadValues: a bad value stops `helm template` with a
