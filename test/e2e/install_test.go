@@ -20,7 +20,7 @@ const (
 	// noNode keeps the chart's Deployment pod Pending: the cluster's
 	// kubelets are fake and run no image, so the controller runs as a
 	// process here, with the Deployment's service account.
-	noNode = `nodeSelector.fluid-drain\.io/runs-as-a-process=true`
+	noNode = `nodeSelector.fluid-drain\.io/node=none`
 )
 
 // chartValues are the --set pairs every install of the suite uses: the
