@@ -3,6 +3,7 @@ package operations
 import (
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -23,7 +24,7 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 	}
 	return &http.Client{
 		Timeout:       timeout,
-		Transport:     newDirectTransport(),
+		Transport:     sharedDirectTransport(),
 		CheckRedirect: refuseRedirect,
 	}
 }
@@ -39,15 +40,31 @@ func hardenHTTPClient(c *http.Client) *http.Client {
 	hc.CheckRedirect = refuseRedirect
 	switch t := hc.Transport.(type) {
 	case nil:
-		hc.Transport = newDirectTransport()
+		hc.Transport = sharedDirectTransport()
 	case *http.Transport:
 		if t.Proxy != nil {
-			t = t.Clone()
-			t.Proxy = nil
-			hc.Transport = t
+			hc.Transport = withoutProxy(t)
 		}
 	}
 	return &hc
+}
+
+// A Client is made per runtime and reconcile: the transports that replace
+// a default or proxied one are made once and shared, so connections are
+// reused and none is left idle per call.
+var (
+	sharedDirectTransport = sync.OnceValue(newDirectTransport)
+	unproxied             sync.Map // *http.Transport -> its clone without proxy
+)
+
+func withoutProxy(t *http.Transport) *http.Transport {
+	if c, ok := unproxied.Load(t); ok {
+		return c.(*http.Transport)
+	}
+	c := t.Clone()
+	c.Proxy = nil
+	actual, _ := unproxied.LoadOrStore(t, c)
+	return actual.(*http.Transport)
 }
 
 // refuseRedirect makes the client return a 3xx answer as it is.

@@ -146,3 +146,15 @@ func TestABadMasterAddressIsRefusedNamingTheField(t *testing.T) {
 		})
 	}
 }
+
+func TestClientsForManyReconcilesShareOneTransport(t *testing.T) {
+	g := NewWithT(t)
+	given := &http.Client{Timeout: time.Second}
+	proxied := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment}}
+
+	g.Expect(hardenHTTPClient(given).Transport).To(BeIdenticalTo(hardenHTTPClient(given).Transport))
+	g.Expect(hardenHTTPClient(nil).Transport).To(BeIdenticalTo(hardenHTTPClient(given).Transport))
+	g.Expect(hardenHTTPClient(proxied).Transport).To(BeIdenticalTo(hardenHTTPClient(proxied).Transport))
+	g.Expect(hardenHTTPClient(proxied).Transport.(*http.Transport).Proxy).To(BeNil())
+	g.Expect(given.CheckRedirect).To(BeNil(), "the caller's client is not changed")
+}
