@@ -48,7 +48,8 @@ func TestNativeFiveToTwoDrainsBeforeRemoving(t *testing.T) {
 		}
 		return s
 	}, long, 100*time.Millisecond).Should(HaveEach("Draining"))
-	f.g.Expect(f.scaledIn().Message).To(ContainSubstring("operations in flight"))
+	// The first poll after the decommission reports the work in flight.
+	f.g.Eventually(func() string { return f.scaledIn().Message }, long, 100*time.Millisecond).Should(ContainSubstring("operations in flight"))
 	f.g.Consistently(f.podNames, 3*time.Second, 200*time.Millisecond).Should(HaveLen(5),
 		"no victim may leave while Alluxio reports it busy")
 	f.g.Expect(f.workerSetReplicas()).To(Equal(int32(5)), "replicas drop only once every victim drained")
