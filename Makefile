@@ -9,6 +9,8 @@ BIN := $(ROOT)/bin
 K8S_BIN := $(BIN)/k8s
 CONTROLLER_GEN := $(BIN)/controller-gen
 CONTROLLER_TOOLS_VERSION := v0.23.0
+HELM := $(BIN)/helm
+HELM_VERSION := v3.22.0
 # -p 1: the suites start control planes and emulated Alluxio processes on
 # loopback addresses; one package at a time keeps them from colliding and
 # keeps a 2-core machine responsive.
@@ -27,6 +29,8 @@ all: build
 manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC from the API types and markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./pkg/..." paths="./cmd/..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@# The chart renders the CRD and the ClusterRole from copies of these.
+	cp config/crd/bases/data.fluid.io_alluxioruntimes.yaml config/rbac/role.yaml charts/fluid-drain/files/
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate the deepcopy functions.
@@ -44,11 +48,11 @@ vet: ## go vet.
 verify: manifests generate ## Fail if code is not gofmt'ed or generated files are stale.
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
-	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
-		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
+		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config charts; exit 1; fi
 
 .PHONY: test
-test: verify vet cluster-binaries build ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
+test: verify vet cluster-binaries build image $(HELM) ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
 	E2E=1 go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: soak
@@ -65,6 +69,10 @@ build: ## Build the controller, the Alluxio emulator and its CLI shim.
 	go build -o $(BIN)/alluxioruntime-controller ./cmd/alluxioruntime-controller
 	@if [ -d cmd/alluxio-emulator ]; then go build -o $(BIN)/alluxio-emulator ./cmd/alluxio-emulator; fi
 	@if [ -d cmd/alluxio ]; then go build -o $(BIN)/alluxio ./cmd/alluxio; fi
+
+.PHONY: image
+image: ## Build the controller's OCI image (static binary, empty base, user 65532) into bin/image; prints its digest.
+	go run ./hack/image -out $(BIN)/image
 
 .PHONY: demo
 demo: ## Watch a graceful scale-in, 5 workers to 2, on a local cluster (builds what it needs, then cleans up).
@@ -93,6 +101,13 @@ $(K8S_BIN)/kube-apiserver:
 $(K8S_BIN)/kube-controller-manager:
 	@echo ">> building kube-controller-manager from k8s.io/kubernetes into bin/k8s (first time: a few minutes)"
 	cd hack/tools/k8s && go build -ldflags "-s -w" -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
+
+.PHONY: helm
+helm: $(HELM) ## Build Helm from its Go module into bin/helm (skips it when present).
+
+$(HELM):
+	@echo ">> building helm $(HELM_VERSION) from its Go module into bin/ (first time: a few minutes)"
+	cd hack/tools/helm && go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION)" -o $@ helm.sh/helm/v3/cmd/helm
 
 .PHONY: clean
 clean: ## Remove built binaries.
@@ -125,7 +140,7 @@ $(K8S_BIN)/kruise-manager:
 	cd hack/tools/kruise && go build -ldflags "-s -w" -o $@ github.com/openkruise/kruise
 
 .PHONY: e2e
-e2e: cluster-binaries ## End-to-end suite on a local cluster: the controller binary, the emulator, every scale-in scenario (about 5 minutes).
+e2e: cluster-binaries $(HELM) ## End-to-end suite on a local cluster: the controller binary, the emulator, every scale-in scenario (about 5 minutes).
 	E2E=1 go test $(GO_TEST_FLAGS) -timeout 20m -v ./test/e2e/
 
 .PHONY: cluster

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -30,6 +29,7 @@ type options struct {
 	leaderElect            bool
 	leaderElectionNS       string
 	concurrency            int
+	namespaces             namespacesFlag
 	zap                    zap.Options
 }
 
@@ -58,6 +58,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several controller replicas is active.")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease (default: the controller's own).")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "How many runtimes are reconciled at once.")
+	fs.Var(&o.namespaces, "namespaces", "Comma-separated namespaces whose runtimes are managed (default: every namespace). With a list, the controller needs a Role in each of them instead of a ClusterRoleBinding.")
 	features.AddFlag(fs)
 	// --kubeconfig is registered on the global flag set by controller-runtime.
 	if f := flag.CommandLine.Lookup("kubeconfig"); f != nil {
@@ -153,7 +154,7 @@ func run(args []string) error {
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        alluxio.LeaderElectionID,
 		LeaderElectionNamespace: o.leaderElectionNS,
-		Cache:                   alluxio.CacheOptions(),
+		Cache:                   alluxio.CacheOptions(o.namespaces),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -166,13 +167,14 @@ func run(args []string) error {
 		Mode:                    alluxio.Mode(o.mode),
 		FluidPolicy:             &o.fluidPolicy,
 		Gates:                   features.Gates,
-		Alluxio:                 alluxio.ClusterConnector{Executor: exec, HTTP: &http.Client{Timeout: 10 * time.Second}},
+		Alluxio:                 alluxio.ClusterConnector{Executor: exec, HTTP: operations.NewHTTPClient(10 * time.Second)},
+		Namespaces:              o.namespaces,
 		MaxConcurrentReconciles: o.concurrency,
 	})
 	if err != nil {
 		return err
 	}
-	log.Info("starting", "mode", o.mode, "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled)
+	log.Info("starting", "mode", o.mode, "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled, "namespaces", o.namespaces.String())
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

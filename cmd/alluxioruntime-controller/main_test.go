@@ -42,6 +42,12 @@ func TestStartUp(t *testing.T) {
 		g.Expect(err).To(HaveOccurred())
 		g.Expect(string(out)).To(ContainSubstring("GracefulScaleIn"))
 	})
+	t.Run("an invalid --namespaces name fails start-up naming it", func(t *testing.T) {
+		g := NewWithT(t)
+		out, err := exec.Command(bin, "--namespaces=team-a,Team_B").CombinedOutput()
+		g.Expect(err).To(HaveOccurred())
+		g.Expect(string(out)).To(ContainSubstring(`namespace "Team_B" is not a valid namespace name`))
+	})
 	t.Run("--help lists the gates", func(t *testing.T) {
 		g := NewWithT(t)
 		out, err := exec.Command(bin, "--help").CombinedOutput()

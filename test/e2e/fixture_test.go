@@ -58,6 +58,21 @@ type fixture struct {
 
 func newFixture(t *testing.T, featureGates string) *fixture {
 	t.Helper()
+	return newFixtureWith(t, fixtureOptions{gates: featureGates})
+}
+
+// fixtureOptions vary a scenario's set-up.
+type fixtureOptions struct {
+	gates string
+	// namespaced runs the controller as a second chart release that
+	// watches the scenario's namespace only, with a RoleBinding there
+	// and no cluster-wide grant.
+	namespaced bool
+}
+
+func newFixtureWith(t *testing.T, opts fixtureOptions) *fixture {
+	t.Helper()
+	featureGates := opts.gates
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
@@ -81,12 +96,16 @@ func newFixture(t *testing.T, featureGates string) *fixture {
 	})
 	g.Expect(err).NotTo(HaveOccurred())
 	router.set(f.emu.URL)
-	f.ctrl, err = stack.StartController(ctx, stack.ControllerOptions{
+	ctrlOpts := stack.ControllerOptions{
 		Bin:          bins.Controller,
-		Kubeconfig:   kc.KubeconfigPath,
+		Kubeconfig:   controllerKubeconfig,
 		FeatureGates: featureGates,
 		LogPath:      prefix + "-controller.log",
-	})
+	}
+	if opts.namespaced {
+		ctrlOpts.Kubeconfig, ctrlOpts.Namespaces = installNamespaced(t, f.ns, prefix)
+	}
+	f.ctrl, err = stack.StartController(ctx, ctrlOpts)
 	if err != nil {
 		_ = f.emu.Stop(5 * time.Second)
 		t.Fatal(err)

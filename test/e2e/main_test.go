@@ -50,6 +50,10 @@ var (
 	masterIP string
 	logDir   string
 	router   = &cliRouter{}
+	// helmBin is bin/helm; imageDigest the controller image's digest.
+	helmBin, imageDigest string
+	// controllerKubeconfig authenticates as the chart's service account.
+	controllerKubeconfig string
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -69,6 +73,10 @@ func run(m *testing.M) int {
 		fmt.Printf("SKIP e2e: %v\n(`make cluster-binaries` builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the Kruise manager into bin/k8s; `make e2e` runs this suite)\n", err)
 		return 0
 	}
+	if helmBin = filepath.Join(root, "bin", "helm"); !fileExists(helmBin) {
+		fmt.Printf("SKIP e2e: %s is missing (`make helm` builds Helm from its Go module; the suite installs fluid-drain with its chart)\n", helmBin)
+		return 0
+	}
 	if logDir, err = os.MkdirTemp("", "fluid-drain-e2e-"); err != nil {
 		fmt.Println(err)
 		return 1
@@ -82,7 +90,12 @@ func run(m *testing.M) int {
 		fmt.Println(err)
 		return 1
 	}
-	logf("built the controller, the emulator and the shim (%s)", time.Since(started).Round(time.Second))
+	// The controller the suite runs is the one in its image.
+	if bins.Controller, imageDigest, err = stack.ControllerFromImage(ctx, root, filepath.Join(logDir, "bin")); err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	logf("built the controller image %s (the controller runs from it), the emulator and the shim (%s)", imageDigest, time.Since(started).Round(time.Second))
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -102,7 +115,6 @@ func run(m *testing.M) int {
 		NodeIPPrefix: nodeIPPrefix,
 		ExecPath:     []string{bins.ShimDir()},
 		ExecEnv:      map[string]string{"ALLUXIO_EMULATOR_URL": "http://" + l.Addr().String()},
-		CRDDirs:      []string{filepath.Join(root, "config", "crd", "bases")},
 		Logf:         logf,
 	})
 	if err != nil {
@@ -115,6 +127,12 @@ func run(m *testing.M) int {
 		_ = kc.Stop()
 		return 1
 	}
+	if err := installChart(ctx); err != nil {
+		fmt.Println(err)
+		_ = kc.Stop()
+		return 1
+	}
+	logf("installed fluid-drain with its chart (release %s in %s); the controller runs as its service account", chartRelease, chartNamespace)
 	code := m.Run()
 	if err := kc.Stop(); err != nil {
 		fmt.Println("stopping the cluster:", err)

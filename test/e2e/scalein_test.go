@@ -49,7 +49,7 @@ func TestNativeFiveToTwoDrainsBeforeRemoving(t *testing.T) {
 		return s
 	}, long, 100*time.Millisecond).Should(HaveEach("Draining"))
 	// The reconcile that records Draining asks the workers on its next poll.
-	f.g.Eventually(func() string { return f.scaledIn().Message }, 5*time.Second, 100*time.Millisecond).Should(ContainSubstring("operations in flight"))
+	f.g.Eventually(func() string { return f.scaledIn().Message }, long, 100*time.Millisecond).Should(ContainSubstring("operations in flight"))
 	f.g.Consistently(f.podNames, 3*time.Second, 200*time.Millisecond).Should(HaveLen(5),
 		"no victim may leave while Alluxio reports it busy")
 	f.g.Expect(f.workerSetReplicas()).To(Equal(int32(5)), "replicas drop only once every victim drained")

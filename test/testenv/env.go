@@ -120,6 +120,9 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		ControlPlaneStartTimeout: time.Minute, // the 2 cores are shared
 		ControlPlaneStopTimeout:  20 * time.Second,
 	}
+	// As in a production cluster: an owner reference that blocks the
+	// owner's deletion needs update on the owner's finalizers.
+	e.env.ControlPlane.GetAPIServer().Configure().Append("enable-admission-plugins", AdmissionPlugins...)
 	if opts.LogDir != "" {
 		if err := e.attachLogs(opts.LogDir); err != nil {
 			return nil, err
@@ -223,3 +226,10 @@ func (e *Env) output(dir, name string) io.Writer {
 	e.logFiles = append(e.logFiles, f)
 	return f
 }
+
+// AdmissionPlugins are enabled on the API server besides its defaults, as
+// a production cluster (kubeadm, managed offerings) enables them.
+// OwnerReferencesPermissionEnforcement refuses an owner reference with
+// blockOwnerDeletion unless the requester may update the owner's
+// finalizers subresource.
+var AdmissionPlugins = []string{"OwnerReferencesPermissionEnforcement"}

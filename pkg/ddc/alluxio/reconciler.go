@@ -66,12 +66,13 @@ type Reconciler struct {
 }
 
 // +kubebuilder:rbac:groups=data.fluid.io,resources=alluxioruntimes,verbs=get;list;watch
-// +kubebuilder:rbac:groups=data.fluid.io,resources=alluxioruntimes/status,verbs=get;patch
+// +kubebuilder:rbac:groups=data.fluid.io,resources=alluxioruntimes/status,verbs=patch
+// +kubebuilder:rbac:groups=data.fluid.io,resources=alluxioruntimes/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=apps.kruise.io,resources=statefulsets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch;delete
-// +kubebuilder:rbac:groups="",resources=pods/exec,verbs=create
+// +kubebuilder:rbac:groups="",resources=pods/exec,verbs=get;create
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one runtime a step closer to its spec. Its shape is

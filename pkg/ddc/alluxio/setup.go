@@ -33,15 +33,28 @@ func Scheme() *runtime.Scheme {
 }
 
 // CacheOptions cache only the objects this controller manages: in a big
-// cluster, unrelated pods cost no memory.
-func CacheOptions() cache.Options {
+// cluster, unrelated pods cost no memory. With namespaces, only theirs.
+func CacheOptions(namespaces []string) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{datav1alpha1.ManagedByLabel: datav1alpha1.ManagedByValue})
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+	return cache.Options{DefaultNamespaces: cacheNamespaces(namespaces), ByObject: map[client.Object]cache.ByObject{
 		&corev1.Pod{}:                {Label: managed},
 		&corev1.Service{}:            {Label: managed},
 		&appsv1.StatefulSet{}:        {Label: managed},
 		&kruisev1beta1.StatefulSet{}: {Label: managed},
 	}}
+}
+
+// cacheNamespaces limits a cache to namespaces; nil (every namespace)
+// when there are none.
+func cacheNamespaces(namespaces []string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	m := make(map[string]cache.Config, len(namespaces))
+	for _, ns := range namespaces {
+		m[ns] = cache.Config{}
+	}
+	return m
 }
 
 // LeaderElectionID is the lease the controller's replicas elect a leader on.
@@ -75,6 +88,10 @@ type Options struct {
 	Clock clock.PassiveClock
 	// MaxConcurrentReconciles defaults to 1.
 	MaxConcurrentReconciles int
+	// Namespaces limits the controller to these namespaces (all when
+	// empty); the manager's cache must be limited the same way
+	// (CacheOptions).
+	Namespaces []string
 }
 
 // Setup registers the controller with mgr. OpenKruise's Advanced
@@ -88,7 +105,7 @@ func Setup(mgr ctrl.Manager, o Options) (*Reconciler, error) {
 		p := DefaultFluidPolicy()
 		o.FluidPolicy = &p
 	}
-	fluidCache, err := newFluidCache(mgr)
+	fluidCache, err := newFluidCache(mgr, o.Namespaces)
 	if err != nil {
 		return nil, err
 	}
@@ -114,13 +131,13 @@ func Setup(mgr ctrl.Manager, o Options) (*Reconciler, error) {
 
 // newFluidCache caches the pods and StatefulSets that Fluid's chart
 // labels role=alluxio-master|alluxio-worker, and nothing else.
-func newFluidCache(mgr ctrl.Manager) (cache.Cache, error) {
+func newFluidCache(mgr ctrl.Manager, namespaces []string) (cache.Cache, error) {
 	role, err := labels.Parse(datav1alpha1.FluidRoleLabel + " in (" + datav1alpha1.FluidMasterRole + "," + datav1alpha1.FluidWorkerRole + ")")
 	if err != nil {
 		return nil, err
 	}
 	c, err := cache.New(mgr.GetConfig(), cache.Options{
-		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
+		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(), DefaultNamespaces: cacheNamespaces(namespaces),
 		ByObject: map[client.Object]cache.ByObject{&corev1.Pod{}: {Label: role}, &appsv1.StatefulSet{}: {Label: role}},
 	})
 	if err != nil {

@@ -86,6 +86,9 @@ func (c *Cluster) startAPIServer(ctx context.Context, binDir, etcdURL string, p 
 		// not-ready taint on new nodes (no node-lifecycle controller
 		// would ever lift it).
 		"--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+		// As in production clusters: blockOwnerDeletion needs update on
+		// the owner's finalizers.
+		"--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
 		// Exec, logs and port-forward go to kwok's kubelet API on the
 		// node's InternalIP, whose certificate our CA signed.
 		"--kubelet-preferred-address-types=InternalIP",

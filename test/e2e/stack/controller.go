@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,8 @@ type ControllerOptions struct {
 	ProbeAddr string
 	// MetricsAddr is --metrics-bind-address; "" disables metrics ("0").
 	MetricsAddr string
+	// Namespaces is --namespaces; nil: every namespace.
+	Namespaces []string
 }
 
 // Controller is a running controller process.
@@ -48,6 +51,9 @@ func StartController(ctx context.Context, o ControllerOptions) (*Controller, err
 	}
 	if o.FeatureGates != "" {
 		args = append(args, "--feature-gates="+o.FeatureGates)
+	}
+	if len(o.Namespaces) > 0 {
+		args = append(args, "--namespaces="+strings.Join(o.Namespaces, ","))
 	}
 	p, err := StartProcess("alluxioruntime-controller", o.Bin, args, nil, o.LogPath)
 	if err != nil {

@@ -1,7 +1,9 @@
 // Package deploy checks the install manifests against a real API server:
-// config/default (CRD, RBAC, controller Deployment) and config/samples,
-// each rendered with kustomize (krusty, in memory) exactly as
-// `kustomize build` would.
+// config/default (CRD, RBAC, controller Deployment), config/fluid (the
+// same and the admission policy for Fluid workers), config/samples and
+// the Helm chart charts/fluid-drain. The kustomize directories are
+// rendered with krusty, in memory, exactly as `kustomize build` would; the
+// chart with `bin/helm template`.
 //
 // How config/default is applied: the Namespace is created for real (a
 // dry-run cannot admit namespaced objects into a namespace that does not
@@ -512,10 +514,18 @@ func TestRBACGrants(t *testing.T) {
 		{"team-a", "data.fluid.io", "alluxioruntimes", "status", "patch", true},
 		{"team-a", "apps", "statefulsets", "", "create", true},
 		{"team-a", "", "pods", "exec", "create", true},
+		// Websocket exec (tried first) is a GET: no refused request.
+		{"team-a", "", "pods", "exec", "get", true},
+		// blockOwnerDeletion on the workloads a runtime owns.
+		{"team-a", "data.fluid.io", "alluxioruntimes", "finalizers", "update", true},
 		{"team-a", "events.k8s.io", "events", "", "create", true},
 		// And no more than that.
 		{"team-a", "", "secrets", "", "get", false},
 		{"team-a", "data.fluid.io", "alluxioruntimes", "", "delete", false},
+		{"team-a", "data.fluid.io", "alluxioruntimes", "status", "get", false},
+		{systemNS, "coordination.k8s.io", "leases", "", "list", false},
+		{systemNS, "coordination.k8s.io", "leases", "", "watch", false},
+		{systemNS, "coordination.k8s.io", "leases", "", "delete", false},
 	} {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 			User:   user,

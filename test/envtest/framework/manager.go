@@ -76,7 +76,7 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		Logger:                  o.Logger,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:  "0",
-		Cache:                   alluxio.CacheOptions(),
+		Cache:                   alluxio.CacheOptions(nil),
 		// Several managers run one after another in one test process.
 		Controller: config.Controller{SkipNameValidation: ptrTo(true)},
 	})

@@ -15,8 +15,8 @@ import (
 // quotes, "$(...)", "/", "@") from ever reaching the executor or dialer.
 // RPCPort 0 means "not known" and is allowed: commands use the web port.
 func validateWorkerAddress(a WorkerAddress) error {
-	if net.ParseIP(a.Host) == nil && len(validation.IsDNS1123Subdomain(a.Host)) > 0 {
-		return fmt.Errorf("worker host %q is neither an IP address nor a DNS-1123 hostname: %w", a.Host, ErrInvalidAddress)
+	if err := validateHost("worker", a.Host); err != nil {
+		return err
 	}
 	if a.WebPort < 1 || a.WebPort > 65535 {
 		return fmt.Errorf("worker %s web port %d is outside 1-65535: resolve it with ResolveWorkerPorts: %w", a.Host, a.WebPort, ErrInvalidAddress)
@@ -53,4 +53,28 @@ func webBaseURL(w WorkerAddress) (string, error) {
 		return "", err
 	}
 	return "http://" + net.JoinHostPort(w.Host, strconv.Itoa(int(w.WebPort))), nil
+}
+
+// validateHost checks the host of a master or worker address (what is
+// "master" or "worker"): a plain IP or a DNS-1123 hostname, and not an IP
+// no Alluxio process can be reached at as a pod or node: unspecified
+// (0.0.0.0, ::), multicast or link-local (169.254.0.0/16, which holds
+// cloud metadata endpoints, and fe80::/10).
+func validateHost(what, host string) error {
+	ip := net.ParseIP(host)
+	if ip == nil {
+		if len(validation.IsDNS1123Subdomain(host)) > 0 {
+			return fmt.Errorf("%s host %q is neither an IP address nor a DNS-1123 hostname: %w", what, host, ErrInvalidAddress)
+		}
+		return nil
+	}
+	switch {
+	case ip.IsUnspecified():
+		return fmt.Errorf("%s host %s is the unspecified address, not a pod or node IP: %w", what, host, ErrInvalidAddress)
+	case ip.IsMulticast():
+		return fmt.Errorf("%s host %s is a multicast address, not a pod or node IP: %w", what, host, ErrInvalidAddress)
+	case ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast():
+		return fmt.Errorf("%s host %s is link-local (cloud metadata endpoints live there), not a pod or node IP: %w", what, host, ErrInvalidAddress)
+	}
+	return nil
 }

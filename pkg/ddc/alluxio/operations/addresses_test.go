@@ -29,6 +29,9 @@ func TestHostileOrInvalidAddressesNeverReachTheExecutor(t *testing.T) {
 		{"web port too high", WorkerAddress{Host: "10.0.0.1", WebPort: 65536}},
 		{"rpc port too high", WorkerAddress{Host: "10.0.0.1", RPCPort: 70000, WebPort: 30000}},
 		{"ipv6 cannot go into --addresses", WorkerAddress{Host: "fd00::1", WebPort: 30000}},
+		{"link-local, where cloud metadata lives", WorkerAddress{Host: "169.254.169.254", WebPort: 80}},
+		{"unspecified", WorkerAddress{Host: "0.0.0.0", WebPort: 30000}},
+		{"multicast", WorkerAddress{Host: "224.0.0.1", WebPort: 30000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

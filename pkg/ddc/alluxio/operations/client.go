@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,7 +42,9 @@ type Config struct {
 	MasterWebURL string
 	// Executor runs CLI commands; required.
 	Executor Executor
-	// HTTPClient defaults to a client with DefaultHTTPTimeout.
+	// HTTPClient defaults to NewHTTPClient(DefaultHTTPTimeout). A client
+	// given here is used with NewHTTPClient's rules applied (no redirect
+	// followed, no proxy from the environment).
 	HTTPClient *http.Client
 	// CommandTimeout defaults to DefaultCommandTimeout.
 	CommandTimeout time.Duration
@@ -73,9 +76,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.Container == "" {
 		cfg.Container = DefaultMasterContainer
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
-	}
+	cfg.HTTPClient = hardenHTTPClient(cfg.HTTPClient)
 	if cfg.CommandTimeout <= 0 {
 		cfg.CommandTimeout = DefaultCommandTimeout
 	}
@@ -88,10 +89,25 @@ func NewClient(cfg Config) (*Client, error) {
 	return &Client{cfg: cfg, masterURL: masterURL}, nil
 }
 
+// parseMasterWebURL accepts "http(s)://host:port" and nothing more: the
+// host passes the same checks as a worker's (validateHost), the port is
+// 1-65535, and there is no user, path, query or fragment that could
+// change where or what the controller asks.
 func parseMasterWebURL(raw string) (*url.URL, error) {
+	const fix = `use "http://<master pod IP>:<web port>", e.g. "http://10.1.2.3:19999"`
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("operations.Config.MasterWebURL %q is not an http(s) URL with a host: use e.g. \"http://<master IP>:19999\" (the master's web port)", raw)
+		return nil, fmt.Errorf("operations.Config.MasterWebURL %q is not an http(s) URL with a host: %s: %w", raw, fix, ErrInvalidAddress)
+	}
+	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, fmt.Errorf("operations.Config.MasterWebURL %q has a user, path, query or fragment: %s: %w", raw, fix, ErrInvalidAddress)
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil || port < 1 || port > 65535 {
+		return nil, fmt.Errorf("operations.Config.MasterWebURL %q has no port in 1-65535: %s: %w", raw, fix, ErrInvalidAddress)
+	}
+	if err := validateHost("master", u.Hostname()); err != nil {
+		return nil, fmt.Errorf("operations.Config.MasterWebURL %q: %w; %s", raw, err, fix)
 	}
 	return u, nil
 }

@@ -41,9 +41,9 @@ var (
 	// (decommissionWorker exits 255 with "is not known by the master").
 	ErrWorkerNotFound = errors.New("no live alluxio worker at that address")
 
-	// ErrInvalidAddress: a worker address would not be safe or valid to
-	// pass to the Alluxio CLI or to dial.
-	ErrInvalidAddress = errors.New("invalid alluxio worker address")
+	// ErrInvalidAddress: a worker or master address would not be safe or
+	// valid to pass to the Alluxio CLI or to dial.
+	ErrInvalidAddress = errors.New("invalid alluxio address")
 
 	// ErrBadResponse: an Alluxio web endpoint answered with something
 	// other than the JSON Alluxio sends (bad status, bad JSON, wrong

@@ -17,9 +17,15 @@ type httpStatusError struct {
 	url        string
 	statusCode int
 	body       string
+	// location is the Location header of a redirect, which is never
+	// followed (see NewHTTPClient).
+	location string
 }
 
 func (e *httpStatusError) Error() string {
+	if e.location != "" {
+		return fmt.Sprintf("GET %s answered %d %s redirecting to %q: redirects are not followed, Alluxio's REST API never redirects: check that the address is the Alluxio web port", e.url, e.statusCode, http.StatusText(e.statusCode), e.location)
+	}
 	return fmt.Sprintf("GET %s answered %d %s: %s", e.url, e.statusCode, http.StatusText(e.statusCode), e.body)
 }
 
@@ -51,7 +57,7 @@ func getJSON(ctx context.Context, client *http.Client, url string, maxBytes int6
 		return fmt.Errorf("GET %s: answer larger than %d bytes, stopped reading: %w", url, maxBytes, ErrBadResponse)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return &httpStatusError{url: url, statusCode: resp.StatusCode, body: snippet(body)}
+		return &httpStatusError{url: url, statusCode: resp.StatusCode, body: snippet(body), location: resp.Header.Get("Location")}
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("GET %s: %s: %w", url, describeJSONError(err), ErrBadResponse)

@@ -19,7 +19,8 @@ import (
 // PodExecutor runs commands in a pod's container through the API server's
 // pods/exec subresource, as `kubectl exec` does: websocket first, SPDY
 // when the server cannot upgrade to websockets. It needs RBAC verbs
-// `get` on pods and `create` on pods/exec.
+// `get` on pods and both `get` (the websocket request is a GET) and
+// `create` (SPDY's POST) on pods/exec, so that no request is refused.
 type PodExecutor struct {
 	config *rest.Config
 	core   corev1client.CoreV1Interface
