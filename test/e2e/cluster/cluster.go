@@ -127,6 +127,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err := checkBinaries(binDir, requiredBinaries(opts.Kruise)); err != nil {
 		return nil, err
 	}
+	if err := checkVersions(ctx, binDir); err != nil {
+		return nil, err
+	}
 	c := &Cluster{
 		Dir:        opts.Dir,
 		LogDir:     opts.LogDir,
@@ -199,7 +202,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	c.logf("kube-apiserver ready at %s (%s)", c.Config.Host, since(started))
-	if err := c.startControllers(binDir); err != nil {
+	if err := c.startControllers(binDir, certs); err != nil {
 		return nil, err
 	}
 	if err := c.startKwok(ctx, bgCtx, binDir, kwokDir, certs, opts); err != nil {
