@@ -44,6 +44,11 @@ type Options struct {
 	// ExecPath are directories put first on the PATH where exec'd
 	// commands are looked up. Default: Root/bin.
 	ExecPath []string
+	// PodExecs lets a pod's exec carry its own environment: kwok also
+	// reads namespaced Exec objects (kwok.x-k8s.io/v1alpha1, named after
+	// the pod) from the API, its Exec CRD installed. Pods without one run
+	// exec'd commands with ExecEnv, as without this option.
+	PodExecs bool
 	// CRDDirs are extra directories of CRD manifests to install and wait
 	// for, e.g. Root/config/crd/bases.
 	CRDDirs []string
