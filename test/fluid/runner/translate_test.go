@@ -82,7 +82,7 @@ func TestWorkerPodBecomesAWorkerProcessConfiguredFromThePod(t *testing.T) {
 		// a name cluster DNS would resolve, mapped to the master pod's IP
 		"alluxio.master.hostname": "127.0.0.1",
 		// the cache in the pod's own folder, the under store under its root
-		"alluxio.worker.tieredstore.level0.dirs.path": filepath.Join(dir, "tieredstore/level0/0"),
+		"alluxio.worker.tieredstore.level0.dirs.path":  filepath.Join(dir, "tieredstore/level0/0"),
 		"alluxio.worker.tieredstore.level0.dirs.quota": "1GB",
 		"alluxio.master.mount.table.root.ufs":          filepath.Join(dir, "rootfs/underFSStorage"),
 	}
