@@ -452,3 +452,25 @@ func envWith(kv map[string]string) []string {
 	}
 	return out
 }
+
+// Run starts one more process beside the cluster's components (e.g. a
+// controller under test), its output in LogDir/name.log, in its own
+// process group and killed with this process. It is watched like a
+// component (Failed, Err) and stopped by Stop before the components.
+// Not safe to call concurrently with Stop.
+func (c *Cluster) Run(name, path string, args, env []string) (int, error) {
+	p, err := c.run(name, path, args, env)
+	if err != nil {
+		return 0, err
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		select {
+		case <-p.done:
+			c.fail(fmt.Errorf("%s exited (%v); see %s", p.name, p.err, filepath.Join(c.LogDir, p.name+".log")))
+		case <-c.stopping:
+		}
+	}()
+	return p.Pid(), nil
+}
