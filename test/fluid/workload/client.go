@@ -26,11 +26,11 @@ import (
 // workload goes on.
 var ClientDefaults = map[string]string{
 	"alluxio.user.block.size.bytes.default":      "1MB",
-	"alluxio.user.block.read.retry.max.duration": "15s",
+	"alluxio.user.block.read.retry.max.duration": "8s",
 	"alluxio.user.block.read.retry.sleep.base":   "100ms",
 	"alluxio.user.block.read.retry.sleep.max":    "1s",
-	"alluxio.user.rpc.retry.max.duration":        "15s",
-	"alluxio.user.streaming.data.read.timeout":   "15s",
+	"alluxio.user.rpc.retry.max.duration":        "8s",
+	"alluxio.user.streaming.data.read.timeout":   "8s",
 }
 
 // ReadTimeout bounds one read in WorkloadClient; a read that takes longer
