@@ -48,7 +48,7 @@ verify: manifests generate ## Fail if code is not gofmt'ed or generated files ar
 		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config; exit 1; fi
 
 .PHONY: test
-test: verify vet cluster-binaries build ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
+test: verify vet cluster-binaries fluid-binaries build ## Everything CI runs: checks, unit tests, envtest, e2e, conformance and Fluid suites.
 	E2E=1 go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: soak
@@ -120,7 +120,7 @@ clean: ## Remove built binaries.
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z0-9_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
-##@ Local cluster (issue 6)
+##@ Local cluster
 
 KWOK_VERSION := v0.8.0
 CLUSTER_DIR ?= $(BIN)/cluster
@@ -146,12 +146,15 @@ $(K8S_BIN)/kruise-manager:
 e2e: cluster-binaries ## End-to-end suite on a local cluster: the controller binary, the emulator, every scale-in scenario (about 5 minutes).
 	E2E=1 go test $(GO_TEST_FLAGS) -timeout 20m -v ./test/e2e/
 
-.PHONY: cluster
-cluster: cluster-binaries build ## Run a local cluster (etcd, kube-apiserver, controllers, kube-scheduler, kwok, OpenKruise) until Ctrl-C.
-	go build -o $(BIN)/localcluster ./hack/localcluster
-	$(BIN)/localcluster -dir $(CLUSTER_DIR) $(CLUSTER_FLAGS)
+# FLUID=1: Fluid's own controllers and real Alluxio behind its pods instead of OpenKruise.
+FLUID ?=
 
-##@ Benchmarks (issue 8)
+.PHONY: cluster
+cluster: cluster-binaries build $(if $(FLUID),fluid-binaries) ## Run a local cluster (etcd, kube-apiserver, controllers, kube-scheduler, kwok, OpenKruise; with FLUID=1 Fluid and real Alluxio) until Ctrl-C.
+	go build -o $(BIN)/localcluster ./hack/localcluster
+	$(BIN)/localcluster -dir $(CLUSTER_DIR) $(if $(FLUID),-fluid) $(CLUSTER_FLAGS)
+
+##@ Benchmarks
 
 # e.g. make bench BENCH_RUNS=5; see test/bench/doc.go for BENCH_RUNTIMES, BENCH_PODS, BENCH_VICTIMS.
 BENCH_RUNS ?= 3
@@ -200,3 +203,7 @@ $(FLUID_BIN)/alluxioruntime-controller: | $(FLUID_TREE)/go.mod
 $(FLUID_BIN)/ddc-helm:
 	@echo ">> building Helm $(HELM_VERSION) from its Go module into bin/fluid/ddc-helm"
 	cd hack/tools/helm && go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION)" -o $@ helm.sh/helm/v3/cmd/helm
+
+.PHONY: e2e-fluid
+e2e-fluid: cluster-binaries fluid-binaries ## Fluid itself on the local cluster with real Alluxio: set-up, the runner, the Fluid-alone scale-in baseline (about 5 minutes).
+	E2E=1 go test $(GO_TEST_FLAGS) -timeout 30m -v ./test/fluid/...

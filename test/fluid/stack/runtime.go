@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"text/template"
 	"time"
@@ -250,13 +249,4 @@ func (s *Stack) poll(ctx context.Context, timeout time.Duration, cond func() boo
 		case <-time.After(time.Second):
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -134,6 +134,14 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 			return nil, err
 		}
 		s.tmp = true
+	} else {
+		// What an earlier stack left here (the cluster wipes its own
+		// folder; under stores in ufs/ are kept).
+		for _, d := range []string{"fluid-home", "runner", "exec-path", "workload", "logs"} {
+			if err := os.RemoveAll(filepath.Join(s.Dir, d)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	s.LogDir = filepath.Join(s.Dir, "logs")
 	defer func() {
