@@ -129,6 +129,36 @@ func testDeletingAPodKillsItsProcess(ctx context.Context, t *testing.T, rt stack
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	// The master hears from the new process: the worker's last contact,
+	// which grew while no process ran, is fresh again.
+	var workers []stack.MasterWorker
+	lastContact := func() int {
+		var err error
+		if workers, err = s.LiveWorkerList(ctx, rt); err != nil {
+			return -1
+		}
+		for _, w := range workers {
+			if w.Host == before.Plan.Processes[0].Properties["alluxio.worker.hostname"] {
+				return w.LastContactSec
+			}
+		}
+		return -1
+	}
+	for _, want := range []struct {
+		what string
+		ok   func(int) bool
+	}{
+		{"silent or gone while no process runs", func(s int) bool { return s >= 3 || s == -1 }},
+		{"heard from again", func(s int) bool { return s >= 0 && s <= 2 }},
+	} {
+		deadline = time.Now().Add(3 * time.Minute)
+		for !want.ok(lastContact()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("worker of %s not %s: master's live workers %+v", pod, want.what, workers)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
 	if err := s.WaitLiveWorkers(ctx, rt, rt.Workers, 3*time.Minute); err != nil {
 		t.Fatal(err)
 	}

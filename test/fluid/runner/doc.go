@@ -16,6 +16,7 @@
 //     it drained loses what it cached, as on a real node);
 //   - names that would need cluster DNS (a pod's or a Service's) mapped to
 //     the pod IPs behind them;
+//   - the master's update check off: nothing leaves this machine;
 //   - other absolute paths (the under store /underFSStorage) under the
 //     pod's root folder, where each hostPath or emptyDir volume is a
 //     symbolic link to its folder on this machine.

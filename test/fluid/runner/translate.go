@@ -143,6 +143,8 @@ func Translate(in Input) (*Plan, error) {
 		}
 		p := Process{Container: c.Name, MainClass: comp.MainClass, JVMFlags: flags, Properties: props}
 		if c.Name == "alluxio-master" {
+			// Nothing leaves this machine: no update check.
+			props["alluxio.master.update.check.enabled"] = "false"
 			j := filepath.Join(in.Dir, "journal")
 			props["alluxio.master.journal.folder"] = j
 			p.Dirs = append(p.Dirs, j)

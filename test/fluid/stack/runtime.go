@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -249,4 +253,60 @@ func (s *Stack) poll(ctx context.Context, timeout time.Duration, cond func() boo
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// MasterWorker is one worker as the master's REST API lists it.
+type MasterWorker struct {
+	Host           string
+	RPCPort        int
+	LastContactSec int
+	State          string
+}
+
+// LiveWorkerList reads the master's /api/v1/master/info: its live
+// workers.
+func (s *Stack) LiveWorkerList(ctx context.Context, r Runtime) ([]MasterWorker, error) {
+	st, ok := s.Runner.Pods()[r.Namespace+"/"+r.MasterPod()]
+	if !ok || st.Plan == nil {
+		return nil, fmt.Errorf("the runner does not run %s/%s", r.Namespace, r.MasterPod())
+	}
+	var host, port string
+	for _, p := range st.Plan.Processes {
+		if p.Container == MasterContainer {
+			host, port = p.Properties["alluxio.master.web.bind.host"], p.Properties["alluxio.master.web.port"]
+		}
+	}
+	if port == "" {
+		port = "19999"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/api/v1/master/info", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /api/v1/master/info: %s", resp.Status)
+	}
+	var info struct {
+		Workers []struct {
+			Address struct {
+				Host    string `json:"host"`
+				RPCPort int    `json:"rpcPort"`
+			} `json:"address"`
+			LastContactSec int    `json:"lastContactSec"`
+			State          string `json:"state"`
+		} `json:"workers"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&info); err != nil {
+		return nil, err
+	}
+	var out []MasterWorker
+	for _, w := range info.Workers {
+		out = append(out, MasterWorker{Host: w.Address.Host, RPCPort: w.Address.RPCPort, LastContactSec: w.LastContactSec, State: w.State})
+	}
+	return out, nil
 }
