@@ -49,7 +49,7 @@ verify: manifests generate ## Fail if code is not gofmt'ed or generated files ar
 
 .PHONY: test
 test: verify vet cluster-binaries fluid-binaries build ## Everything CI runs: checks, unit tests, envtest, e2e, conformance and Fluid suites.
-	E2E=1 go test $(GO_TEST_FLAGS) $(PKGS)
+	E2E=1 FLUID_SRC="$(FLUID_TREE)" go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: soak
 soak: ## Thousands of randomized fault schedules (RELIABILITY_SCHEDULES, default 5000).
@@ -152,7 +152,7 @@ FLUID ?=
 .PHONY: cluster
 cluster: cluster-binaries build $(if $(FLUID),fluid-binaries) ## Run a local cluster (etcd, kube-apiserver, controllers, kube-scheduler, kwok, OpenKruise; with FLUID=1 Fluid and real Alluxio) until Ctrl-C.
 	go build -o $(BIN)/localcluster ./hack/localcluster
-	$(BIN)/localcluster -dir $(CLUSTER_DIR) $(if $(FLUID),-fluid) $(CLUSTER_FLAGS)
+	FLUID_SRC="$(FLUID_TREE)" $(BIN)/localcluster -dir $(CLUSTER_DIR) $(if $(FLUID),-fluid) $(CLUSTER_FLAGS)
 
 ##@ Benchmarks
 
@@ -206,4 +206,4 @@ $(FLUID_BIN)/ddc-helm:
 
 .PHONY: e2e-fluid
 e2e-fluid: cluster-binaries fluid-binaries ## Fluid itself on the local cluster with real Alluxio: set-up, the runner, the Fluid-alone scale-in baseline (about 5 minutes).
-	E2E=1 go test $(GO_TEST_FLAGS) -timeout 30m -v ./test/fluid/...
+	E2E=1 FLUID_SRC="$(FLUID_TREE)" go test $(GO_TEST_FLAGS) -timeout 30m -v ./test/fluid/...

@@ -105,6 +105,7 @@ func testDeletingAPodKillsItsProcess(ctx context.Context, t *testing.T, rt stack
 	if pid == 0 {
 		t.Fatalf("no worker process for %s", pod)
 	}
+	deleted := time.Now()
 	if err := s.Cluster.Clientset.CoreV1().Pods(rt.Namespace).Delete(ctx, pod, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -129,35 +130,27 @@ func testDeletingAPodKillsItsProcess(ctx context.Context, t *testing.T, rt stack
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	// The master hears from the new process: the worker's last contact,
-	// which grew while no process ran, is fresh again.
-	var workers []stack.MasterWorker
-	lastContact := func() int {
-		var err error
-		if workers, err = s.LiveWorkerList(ctx, rt); err != nil {
-			return -1
-		}
-		for _, w := range workers {
-			if w.Host == before.Plan.Processes[0].Properties["alluxio.worker.hostname"] {
-				return w.LastContactSec
-			}
-		}
-		return -1
+	// The new process joins the master: a live worker on the new pod's
+	// host, started after the delete.
+	p, err := s.Cluster.Clientset.CoreV1().Pods(rt.Namespace).Get(ctx, pod, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []struct {
-		what string
-		ok   func(int) bool
-	}{
-		{"silent or gone while no process runs", func(s int) bool { return s >= 3 || s == -1 }},
-		{"heard from again", func(s int) bool { return s >= 0 && s <= 2 }},
-	} {
-		deadline = time.Now().Add(3 * time.Minute)
-		for !want.ok(lastContact()) {
-			if time.Now().After(deadline) {
-				t.Fatalf("worker of %s not %s: master's live workers %+v", pod, want.what, workers)
-			}
-			time.Sleep(500 * time.Millisecond)
+	var workers []stack.MasterWorker
+	deadline = time.Now().Add(3 * time.Minute)
+	for {
+		workers, err = s.LiveWorkerList(ctx, rt)
+		joined := false
+		for _, w := range workers {
+			joined = joined || (w.Host == p.Status.HostIP && w.StartTimeMs > deleted.UnixMilli())
 		}
+		if joined {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no worker on %s started after the delete among the master's live workers %+v (%v)", p.Status.HostIP, workers, err)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	if err := s.WaitLiveWorkers(ctx, rt, rt.Workers, 3*time.Minute); err != nil {
 		t.Fatal(err)

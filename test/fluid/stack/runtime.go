@@ -260,7 +260,9 @@ type MasterWorker struct {
 	Host           string
 	RPCPort        int
 	LastContactSec int
-	State          string
+	// StartTimeMs is when the worker process started (Unix ms).
+	StartTimeMs int64
+	State       string
 }
 
 // LiveWorkerList reads the master's /api/v1/master/info: its live
@@ -298,6 +300,7 @@ func (s *Stack) LiveWorkerList(ctx context.Context, r Runtime) ([]MasterWorker, 
 				RPCPort int    `json:"rpcPort"`
 			} `json:"address"`
 			LastContactSec int    `json:"lastContactSec"`
+			StartTimeMs    int64  `json:"startTimeMs"`
 			State          string `json:"state"`
 		} `json:"workers"`
 	}
@@ -306,7 +309,7 @@ func (s *Stack) LiveWorkerList(ctx context.Context, r Runtime) ([]MasterWorker, 
 	}
 	var out []MasterWorker
 	for _, w := range info.Workers {
-		out = append(out, MasterWorker{Host: w.Address.Host, RPCPort: w.Address.RPCPort, LastContactSec: w.LastContactSec, State: w.State})
+		out = append(out, MasterWorker{Host: w.Address.Host, RPCPort: w.Address.RPCPort, LastContactSec: w.LastContactSec, StartTimeMs: w.StartTimeMs, State: w.State})
 	}
 	return out, nil
 }
