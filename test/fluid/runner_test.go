@@ -105,7 +105,6 @@ func testDeletingAPodKillsItsProcess(ctx context.Context, t *testing.T, rt stack
 	if pid == 0 {
 		t.Fatalf("no worker process for %s", pod)
 	}
-	deleted := time.Now()
 	if err := s.Cluster.Clientset.CoreV1().Pods(rt.Namespace).Delete(ctx, pod, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +115,7 @@ func testDeletingAPodKillsItsProcess(ctx context.Context, t *testing.T, rt stack
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	dead := time.Now()
 	if _, err := os.Stat(before.Dir + "/tieredstore"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the deleted pod's cache folder is still there (%v)", err)
 	}
@@ -130,25 +130,27 @@ func testDeletingAPodKillsItsProcess(ctx context.Context, t *testing.T, rt stack
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	// The new process joins the master: a live worker on the new pod's
-	// host, started after the delete.
+	// The new process joins the master: once the old one has been dead
+	// for longer than the master's "last contact" can hide, a live worker
+	// heard from in the last 2 s on the new pod's host is the new process.
 	p, err := s.Cluster.Clientset.CoreV1().Pods(rt.Namespace).Get(ctx, pod, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(time.Until(dead.Add(4 * time.Second)))
 	var workers []stack.MasterWorker
 	deadline = time.Now().Add(3 * time.Minute)
 	for {
 		workers, err = s.LiveWorkerList(ctx, rt)
 		joined := false
 		for _, w := range workers {
-			joined = joined || (w.Host == p.Status.HostIP && w.StartTimeMs > deleted.UnixMilli())
+			joined = joined || (w.Host == p.Status.HostIP && w.LastContactSec <= 2)
 		}
 		if joined {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no worker on %s started after the delete among the master's live workers %+v (%v)", p.Status.HostIP, workers, err)
+			t.Fatalf("the master has not heard from a worker on %s since the old process died; live workers %+v (%v)", p.Status.HostIP, workers, err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

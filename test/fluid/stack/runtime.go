@@ -260,7 +260,8 @@ type MasterWorker struct {
 	Host           string
 	RPCPort        int
 	LastContactSec int
-	// StartTimeMs is when the worker process started (Unix ms).
+	// StartTimeMs is when the master first registered the worker (Unix
+	// ms); a process restarted at the same address keeps it.
 	StartTimeMs int64
 	State       string
 }
