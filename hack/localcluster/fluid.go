@@ -17,11 +17,15 @@ import (
 // runFluid runs the local cluster with Fluid's controllers and the
 // Alluxio runner until Ctrl-C.
 func runFluid(opts cluster.Options) error {
-	nodesSet := false
-	flag.Visit(func(f *flag.Flag) { nodesSet = nodesSet || f.Name == "nodes" })
-	so := stack.Options{Root: opts.Root, Dir: opts.Dir, Logf: opts.Logf}
-	if nodesSet {
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// Addresses apart from the Fluid suite's, so both can run at once.
+	so := stack.Options{Root: opts.Root, Dir: opts.Dir, Logf: opts.Logf, PodCIDR: "127.0.6.0/24", NodeIPPrefix: "127.0.7."}
+	if set["nodes"] {
 		so.Nodes = opts.Nodes
+	}
+	if set["pod-cidr"] {
+		so.PodCIDR = opts.PodCIDR
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
