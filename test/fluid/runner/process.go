@@ -66,6 +66,10 @@ func (j jvm) start(p Process, class string, extraArgs ...string) (*proc, error) 
 	args := append(j.args(j.heapMB, p.Container+".log", p.JVMFlags, p.Properties), "-cp", j.classpath, class)
 	cmd := exec.Command(j.java, append(args, extraArgs...)...)
 	cmd.Dir = j.dir
+	cmd.Env = os.Environ()
+	for k, v := range p.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -79,6 +79,9 @@ type Process struct {
 	JVMFlags []string
 	// Properties are passed as -Dkey=value.
 	Properties map[string]string
+	// Env is the container's environment, set for the process on top of
+	// the runner's own.
+	Env map[string]string
 	// Dirs are folders to create before the start.
 	Dirs []string
 	// FormatJournal: format the master's journal first (a new pod).
@@ -141,7 +144,7 @@ func Translate(in Input) (*Plan, error) {
 		for _, k := range comp.BindProperties {
 			props[k] = ip
 		}
-		p := Process{Container: c.Name, MainClass: comp.MainClass, JVMFlags: flags, Properties: props}
+		p := Process{Container: c.Name, MainClass: comp.MainClass, JVMFlags: flags, Properties: props, Env: env}
 		if c.Name == "alluxio-master" {
 			// Nothing leaves this machine: no update check.
 			props["alluxio.master.update.check.enabled"] = "false"

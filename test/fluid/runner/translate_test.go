@@ -91,6 +91,9 @@ func TestWorkerPodBecomesAWorkerProcessConfiguredFromThePod(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
+	if w.Env["ALLUXIO_WORKER_HOSTNAME"] != "127.0.0.3" || !strings.Contains(w.Env["ALLUXIO_JAVA_OPTS"], "-Dalluxio.master.journal.type=UFS") {
+		t.Errorf("the process's environment is not the container's: %v", w.Env)
+	}
 	if strings.Join(w.JVMFlags, " ") != "-Xmx2G" {
 		t.Errorf("JVM flags %q, want the container's -Xmx2G", w.JVMFlags)
 	}
