@@ -52,8 +52,8 @@ verify: manifests generate ## Fail if code is not gofmt'ed or generated files ar
 		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config charts; exit 1; fi
 
 .PHONY: test
-test: verify vet cluster-binaries build image $(HELM) ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
-	E2E=1 go test $(GO_TEST_FLAGS) $(PKGS)
+test: verify vet cluster-binaries fluid-binaries build image $(HELM) ## Everything CI runs: checks, unit tests, envtest, e2e, conformance and Fluid suites.
+	E2E=1 FLUID_SRC="$(FLUID_TREE)" go test $(GO_TEST_FLAGS) $(PKGS)
 
 .PHONY: soak
 soak: ## Thousands of randomized fault schedules (RELIABILITY_SCHEDULES, default 5000).
@@ -94,13 +94,31 @@ $(K8S_BIN)/etcd:
 	@echo ">> building etcd from its Go module into bin/k8s (first time: about a minute)"
 	cd hack/tools/etcd && go build -ldflags "-s -w" -o $@ .
 
-$(K8S_BIN)/kube-apiserver:
-	@echo ">> building kube-apiserver from k8s.io/kubernetes into bin/k8s (first time: several minutes)"
-	cd hack/tools/k8s && go build -ldflags "-s -w" -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+# The version the Kubernetes components report (`kubectl version`, Helm's
+# .Capabilities.KubeVersion): the k8s.io/kubernetes release in hack/tools/k8s.
+K8S_VERSION := v1.37.2
+K8S_LDFLAGS := -s -w \
+	-X k8s.io/component-base/version.gitVersion=$(K8S_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
+	-X k8s.io/component-base/version.gitTreeState=clean \
+	-X k8s.io/client-go/pkg/version.gitVersion=$(K8S_VERSION) \
+	-X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=37 \
+	-X k8s.io/client-go/pkg/version.gitTreeState=clean
+# Binaries built before the version was stamped are rebuilt: they depend
+# on this file, which is newer than them.
+K8S_STAMP := $(K8S_BIN)/.version-$(K8S_VERSION)
 
-$(K8S_BIN)/kube-controller-manager:
-	@echo ">> building kube-controller-manager from k8s.io/kubernetes into bin/k8s (first time: a few minutes)"
-	cd hack/tools/k8s && go build -ldflags "-s -w" -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
+$(K8S_STAMP):
+	@mkdir -p $(K8S_BIN)
+	@echo "kube-apiserver, kube-controller-manager and kube-scheduler here report $(K8S_VERSION)" > $@
+
+$(K8S_BIN)/kube-apiserver: $(K8S_STAMP)
+	@echo ">> building kube-apiserver $(K8S_VERSION) from k8s.io/kubernetes into bin/k8s (first time: several minutes)"
+	cd hack/tools/k8s && go build -ldflags "$(K8S_LDFLAGS)" -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+
+$(K8S_BIN)/kube-controller-manager: $(K8S_STAMP)
+	@echo ">> building kube-controller-manager $(K8S_VERSION) from k8s.io/kubernetes into bin/k8s (first time: a few minutes)"
+	cd hack/tools/k8s && go build -ldflags "$(K8S_LDFLAGS)" -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
 
 .PHONY: helm
 helm: $(HELM) ## Build Helm from its Go module into bin/helm (skips it when present).
@@ -117,7 +135,7 @@ clean: ## Remove built binaries.
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z0-9_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
-##@ Local cluster (issue 6)
+##@ Local cluster
 
 KWOK_VERSION := v0.8.0
 CLUSTER_DIR ?= $(BIN)/cluster
@@ -127,9 +145,9 @@ CLUSTER_FLAGS ?=
 .PHONY: cluster-binaries
 cluster-binaries: test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok $(K8S_BIN)/kruise-manager ## Build everything the local cluster runs (skips what exists).
 
-$(K8S_BIN)/kube-scheduler:
-	@echo ">> building kube-scheduler from k8s.io/kubernetes into bin/k8s (first time: a few minutes)"
-	cd hack/tools/k8s && go build -ldflags "-s -w" -o $@ k8s.io/kubernetes/cmd/kube-scheduler
+$(K8S_BIN)/kube-scheduler: $(K8S_STAMP)
+	@echo ">> building kube-scheduler $(K8S_VERSION) from k8s.io/kubernetes into bin/k8s (first time: a few minutes)"
+	cd hack/tools/k8s && go build -ldflags "$(K8S_LDFLAGS)" -o $@ k8s.io/kubernetes/cmd/kube-scheduler
 
 $(K8S_BIN)/kwok:
 	@echo ">> building kwok $(KWOK_VERSION) into bin/k8s (first time: about 2 minutes)"
@@ -143,12 +161,15 @@ $(K8S_BIN)/kruise-manager:
 e2e: cluster-binaries $(HELM) ## End-to-end suite on a local cluster: the controller binary, the emulator, every scale-in scenario (about 5 minutes).
 	E2E=1 go test $(GO_TEST_FLAGS) -timeout 20m -v ./test/e2e/
 
-.PHONY: cluster
-cluster: cluster-binaries build ## Run a local cluster (etcd, kube-apiserver, controllers, kube-scheduler, kwok, OpenKruise) until Ctrl-C.
-	go build -o $(BIN)/localcluster ./hack/localcluster
-	$(BIN)/localcluster -dir $(CLUSTER_DIR) $(CLUSTER_FLAGS)
+# FLUID=1: Fluid's own controllers and real Alluxio behind its pods instead of OpenKruise.
+FLUID ?=
 
-##@ Benchmarks (issue 8)
+.PHONY: cluster
+cluster: cluster-binaries build $(if $(FLUID),fluid-binaries) ## Run a local cluster (etcd, kube-apiserver, controllers, kube-scheduler, kwok, OpenKruise; with FLUID=1 Fluid and real Alluxio) until Ctrl-C.
+	go build -o $(BIN)/localcluster ./hack/localcluster
+	FLUID_SRC="$(FLUID_TREE)" $(BIN)/localcluster -dir $(CLUSTER_DIR) $(if $(FLUID),-fluid) $(CLUSTER_FLAGS)
+
+##@ Benchmarks
 
 # e.g. make bench BENCH_RUNS=5; see test/bench/doc.go for BENCH_RUNTIMES, BENCH_PODS, BENCH_VICTIMS.
 BENCH_RUNS ?= 3
@@ -156,3 +177,48 @@ BENCH_RUNS ?= 3
 .PHONY: bench
 bench: test-binaries ## Measure scale-in time, API cost, many runtimes and memory on the local control plane; writes BENCHMARKS.md.
 	BENCH=1 BENCH_RUNS=$(BENCH_RUNS) go test ./test/bench/ -run '^TestBench$$' -count=1 -v -timeout 3h
+
+##@ Fluid on the local cluster
+
+FLUID_VERSION := v1.0.8
+FLUID_SHA256 := c6bdfb04323a403eebc8dd2f50027a9b3834a8ffafcb759cf3b2a4034e7c2434
+# Fluid's source release (vendor/ included); its module is not on the Go proxy.
+FLUID_TARBALL ?= $(abspath $(ROOT)/../shared/fluid/fluid-$(FLUID_VERSION).tar.gz)
+# FLUID_SRC: an unpacked Fluid $(FLUID_VERSION) tree to use instead of the tarball.
+FLUID_SRC ?=
+FLUID_BIN := $(BIN)/fluid
+FLUID_TREE := $(if $(FLUID_SRC),$(abspath $(FLUID_SRC)),$(BIN)/fluid-src/fluid-$(FLUID_VERSION))
+
+.PHONY: fluid-binaries
+fluid-binaries: $(FLUID_BIN)/dataset-controller $(FLUID_BIN)/alluxioruntime-controller $(FLUID_BIN)/ddc-helm ## Build Fluid's dataset and AlluxioRuntime controllers and Helm (as ddc-helm) into bin/fluid (skips what exists).
+
+# The Fluid tree: FLUID_SRC as given, or the tarball checked and unpacked.
+$(FLUID_TREE)/go.mod:
+	@if [ -n "$(FLUID_SRC)" ]; then echo "FLUID_SRC=$(FLUID_SRC) has no go.mod: it must be Fluid's source tree at $(FLUID_VERSION)"; exit 1; fi
+	@if [ ! -f "$(FLUID_TARBALL)" ]; then \
+		echo "Fluid's source is not here: neither FLUID_SRC nor $(FLUID_TARBALL) exists. Get it with"; \
+		echo "    git clone --depth 1 --branch $(FLUID_VERSION) https://github.com/fluid-cloudnative/fluid"; \
+		echo "and run again with FLUID_SRC=<that directory>."; exit 1; fi
+	@echo ">> checking and unpacking $(FLUID_TARBALL) into $(BIN)/fluid-src"
+	@echo "$(FLUID_SHA256)  $(FLUID_TARBALL)" | sha256sum -c --quiet - || { echo "$(FLUID_TARBALL): sha256 is not $(FLUID_SHA256)"; exit 1; }
+	rm -rf $(BIN)/fluid-src.tmp && mkdir -p $(BIN)/fluid-src.tmp
+	tar -xzf $(FLUID_TARBALL) -C $(BIN)/fluid-src.tmp
+	@test -f $(BIN)/fluid-src.tmp/fluid-$(FLUID_VERSION)/go.mod || { echo "$(FLUID_TARBALL) does not hold fluid-$(FLUID_VERSION)/"; exit 1; }
+	rm -rf $(BIN)/fluid-src && mv $(BIN)/fluid-src.tmp $(BIN)/fluid-src
+
+$(FLUID_BIN)/dataset-controller: | $(FLUID_TREE)/go.mod
+	@echo ">> building Fluid's dataset-controller $(FLUID_VERSION) into bin/fluid (first time: a few minutes)"
+	cd $(FLUID_TREE) && GOFLAGS=-mod=vendor go build -ldflags "-s -w" -o $@ ./cmd/dataset
+
+$(FLUID_BIN)/alluxioruntime-controller: | $(FLUID_TREE)/go.mod
+	@echo ">> building Fluid's alluxioruntime-controller $(FLUID_VERSION) into bin/fluid (first time: a few minutes)"
+	cd $(FLUID_TREE) && GOFLAGS=-mod=vendor go build -ldflags "-s -w" -o $@ ./cmd/alluxio
+
+# Fluid runs Helm by the name ddc-helm: the same build as bin/helm.
+$(FLUID_BIN)/ddc-helm: $(HELM)
+	@mkdir -p $(FLUID_BIN)
+	cp $(HELM) $@
+
+.PHONY: e2e-fluid
+e2e-fluid: cluster-binaries fluid-binaries ## Fluid itself on the local cluster with real Alluxio: set-up, the runner, the Fluid-alone scale-in baseline (about 5 minutes).
+	E2E=1 FLUID_SRC="$(FLUID_TREE)" go test $(GO_TEST_FLAGS) -timeout 30m -v ./test/fluid/...

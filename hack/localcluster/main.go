@@ -2,7 +2,9 @@
 // kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the
 // OpenKruise manager) until Ctrl-C or SIGTERM, for kubectl and demos.
 // `make cluster` runs it; binaries come from bin/k8s (`make
-// cluster-binaries`).
+// cluster-binaries`). With -fluid it runs Fluid's own controllers and the
+// Alluxio runner on it instead of OpenKruise (test/fluid/stack; `make
+// cluster FLUID=1`).
 package main
 
 import (
@@ -31,6 +33,7 @@ func main() {
 	flag.BoolVar(&noKruise, "no-kruise", false, "do not run OpenKruise")
 	flag.StringVar(&emulatorURL, "emulator-url", "http://127.0.0.1:19999", "ALLUXIO_EMULATOR_URL for commands run by exec (the alluxio shim); empty: unset")
 	flag.StringVar(&opts.PodCIDR, "pod-cidr", cluster.DefaultPodCIDR, "loopback range of pod IPs")
+	withFluid := flag.Bool("fluid", false, "run Fluid's controllers (`make fluid-binaries`) and real Alluxio behind its pods instead of OpenKruise and the emulator (-nodes defaults to 4, -no-kruise and -emulator-url are ignored)")
 	flag.Parse()
 	opts.Kruise = !noKruise
 	if emulatorURL != "" {
@@ -38,6 +41,13 @@ func main() {
 	}
 	opts.Logf = func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "%s localcluster: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+	if *withFluid {
+		if err := runFluid(opts); err != nil {
+			fmt.Fprintln(os.Stderr, "localcluster:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(opts); err != nil {
 		fmt.Fprintln(os.Stderr, "localcluster:", err)

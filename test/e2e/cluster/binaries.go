@@ -87,3 +87,24 @@ func moduleDir(ctx context.Context, module string) (string, error) {
 	}
 	return mod.Dir, nil
 }
+
+// KubernetesVersion is the version kube-apiserver, kube-controller-manager
+// and kube-scheduler are built to report (`make cluster-binaries` stamps
+// it), as `kubectl version` and Helm charts read it.
+const KubernetesVersion = "v1.37.2"
+
+// checkVersions fails, wrapping ErrBinariesMissing, when a Kubernetes
+// binary in dir does not report KubernetesVersion (built before the
+// version was stamped).
+func checkVersions(ctx context.Context, dir string) error {
+	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+		out, err := exec.CommandContext(ctx, filepath.Join(dir, name), "--version").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s --version: %w: %s", name, err, out)
+		}
+		if got := string(bytes.TrimSpace(out)); got != "Kubernetes "+KubernetesVersion {
+			return fmt.Errorf("%w: %s reports %q, not Kubernetes %s (built without the version stamp)", ErrBinariesMissing, filepath.Join(dir, name), got, KubernetesVersion)
+		}
+	}
+	return nil
+}

@@ -14,14 +14,17 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
 // pki holds the files of the cluster's certificate authority, all under
 // <Dir>/pki: one CA signs the API server's serving certificate, the admin
-// client certificate (group system:masters) and kwok's kubelet serving
-// certificate (which the API server checks with
-// --kubelet-certificate-authority).
+// client certificate (group system:masters), the client certificates of
+// kube-controller-manager and kube-scheduler (users
+// system:kube-controller-manager and system:kube-scheduler, as kubeadm
+// issues them) and kwok's kubelet serving certificate (which the API
+// server checks with --kubelet-certificate-authority).
 type pki struct {
 	dir                        string
 	caCert, caKey              string
@@ -30,7 +33,19 @@ type pki struct {
 	kubeletCert, kubeletKey    string
 	serviceAccountKey, saPub   string
 	caPEM, adminPEM, adminKPEM []byte
+	// Client certificate and key (PEM) of each component identity.
+	components map[string]clientCert
 }
+
+type clientCert struct{ cert, key []byte }
+
+// Users the control-plane components act as, with the certificate CNs
+// kubeadm gives them; the API server's bootstrap RBAC policy grants each
+// what it needs.
+const (
+	ControllerManagerUser = "system:kube-controller-manager"
+	SchedulerUser         = "system:kube-scheduler"
+)
 
 func newPKI(dir string, nodeIPs []string) (*pki, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -108,6 +123,18 @@ func newPKI(dir string, nodeIPs []string) (*pki, error) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}); err != nil {
 		return nil, err
+	}
+	p.components = map[string]clientCert{}
+	for _, user := range []string{ControllerManagerUser, SchedulerUser} {
+		short := strings.TrimPrefix(user, "system:")
+		cert, key, err := leaf(filepath.Join(dir, short+".crt"), filepath.Join(dir, short+".key"), &x509.Certificate{
+			Subject:     pkix.Name{CommonName: user},
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		})
+		if err != nil {
+			return nil, err
+		}
+		p.components[user] = clientCert{cert: cert, key: key}
 	}
 	if _, _, err := leaf(p.kubeletCert, p.kubeletKey, &x509.Certificate{
 		Subject:     pkix.Name{CommonName: "kwok-kubelet"},

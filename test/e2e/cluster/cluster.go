@@ -44,6 +44,11 @@ type Options struct {
 	// ExecPath are directories put first on the PATH where exec'd
 	// commands are looked up. Default: Root/bin.
 	ExecPath []string
+	// PodExecs lets a pod's exec carry its own environment: kwok also
+	// reads namespaced Exec objects (kwok.x-k8s.io/v1alpha1, named after
+	// the pod) from the API, its Exec CRD installed. Pods without one run
+	// exec'd commands with ExecEnv, as without this option.
+	PodExecs bool
 	// CRDDirs are extra directories of CRD manifests to install and wait
 	// for, e.g. Root/config/crd/bases.
 	CRDDirs []string
@@ -127,6 +132,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err := checkBinaries(binDir, requiredBinaries(opts.Kruise)); err != nil {
 		return nil, err
 	}
+	if err := checkVersions(ctx, binDir); err != nil {
+		return nil, err
+	}
 	c := &Cluster{
 		Dir:        opts.Dir,
 		LogDir:     opts.LogDir,
@@ -199,7 +207,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	c.logf("kube-apiserver ready at %s (%s)", c.Config.Host, since(started))
-	if err := c.startControllers(binDir); err != nil {
+	if err := c.startControllers(binDir, certs); err != nil {
 		return nil, err
 	}
 	if err := c.startKwok(ctx, bgCtx, binDir, kwokDir, certs, opts); err != nil {
@@ -443,4 +451,26 @@ func envWith(kv map[string]string) []string {
 		out = append(out, k+"="+kv[k])
 	}
 	return out
+}
+
+// Run starts one more process beside the cluster's components (e.g. a
+// controller under test), its output in LogDir/name.log, in its own
+// process group and killed with this process. It is watched like a
+// component (Failed, Err) and stopped by Stop before the components.
+// Not safe to call concurrently with Stop.
+func (c *Cluster) Run(name, path string, args, env []string) (int, error) {
+	p, err := c.run(name, path, args, env)
+	if err != nil {
+		return 0, err
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		select {
+		case <-p.done:
+			c.fail(fmt.Errorf("%s exited (%v); see %s", p.name, p.err, filepath.Join(c.LogDir, p.name+".log")))
+		case <-c.stopping:
+		}
+	}()
+	return p.Pid(), nil
 }

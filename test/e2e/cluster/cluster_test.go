@@ -21,6 +21,7 @@ import (
 
 	kruiseapis "github.com/openkruise/kruise-api"
 	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -115,6 +116,95 @@ func TestCluster(t *testing.T) {
 		}
 		if c.NodeIPs[cluster.MasterNodeName] != "127.0.0.1" {
 			t.Errorf("master node IP %s", c.NodeIPs[cluster.MasterNodeName])
+		}
+	})
+
+	t.Run("server reports its version", func(t *testing.T) {
+		v, err := c.Clientset.Discovery().ServerVersion()
+		must(t, err)
+		if v.GitVersion != cluster.KubernetesVersion || v.Major != "1" || v.Minor != "37" {
+			t.Fatalf("server version %s (major %q, minor %q), want %s", v.GitVersion, v.Major, v.Minor, cluster.KubernetesVersion)
+		}
+	})
+
+	t.Run("StatefulSet controller acts as its own service account", func(t *testing.T) {
+		// A policy that lets only the StatefulSet controller's identity
+		// create these pods, and names whoever else tried.
+		const app = "identity"
+		policy := &admissionregistrationv1.ValidatingAdmissionPolicy{
+			ObjectMeta: metav1.ObjectMeta{Name: "pods-only-from-statefulset-controller"},
+			Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+				FailurePolicy: ptr.To(admissionregistrationv1.Fail),
+				MatchConstraints: &admissionregistrationv1.MatchResources{
+					ObjectSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}},
+					ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{RuleWithOperations: admissionregistrationv1.RuleWithOperations{
+						Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+						Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}},
+					}}},
+				},
+				Validations: []admissionregistrationv1.Validation{{
+					Expression:        "request.userInfo.username == '" + cluster.StatefulSetControllerUser + "'",
+					MessageExpression: "'pod created by ' + request.userInfo.username",
+				}},
+			},
+		}
+		binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: policy.Name},
+			Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
+				PolicyName:        policy.Name,
+				ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny},
+			},
+		}
+		must(t, cl.Create(ctx, policy))
+		must(t, cl.Create(ctx, binding))
+		defer func() {
+			_ = cl.Delete(ctx, binding)
+			_ = cl.Delete(ctx, policy)
+		}()
+
+		// The policy is in force once the admin's own create is refused,
+		// naming the admin.
+		tpl := podTemplate(app, map[string]string{cluster.WorkerNodeLabel: "true"})
+		var lastErr error
+		err := poll(ctx, time.Minute, func() bool {
+			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "by-admin", Namespace: ns, Labels: tpl.Labels}, Spec: tpl.Spec}
+			lastErr = cl.Create(ctx, pod)
+			if lastErr == nil {
+				_ = cl.Delete(ctx, pod, client.GracePeriodSeconds(0))
+			}
+			return lastErr != nil && strings.Contains(lastErr.Error(), "pod created by admin")
+		})
+		if err != nil {
+			t.Fatalf("the policy never refused the admin's pod: last create: %v", lastErr)
+		}
+
+		sts := &appsv1.StatefulSet{
+			ObjectMeta: metav1.ObjectMeta{Name: app, Namespace: ns},
+			Spec: appsv1.StatefulSetSpec{
+				Replicas:    ptr.To[int32](1),
+				ServiceName: app,
+				Selector:    &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}},
+				Template:    tpl,
+			},
+		}
+		must(t, cl.Create(ctx, sts))
+		defer func() { _ = cl.Delete(ctx, sts) }()
+		var pods corev1.PodList
+		err = poll(ctx, time.Minute, func() bool {
+			return cl.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{"app": app}) == nil && len(pods.Items) == 1
+		})
+		if err != nil {
+			// The controller's FailedCreate event carries the policy's
+			// message, naming the user it acted as.
+			var events corev1.EventList
+			_ = cl.List(ctx, &events, client.InNamespace(ns))
+			var msgs []string
+			for _, e := range events.Items {
+				if e.InvolvedObject.Name == app {
+					msgs = append(msgs, e.Reason+": "+e.Message)
+				}
+			}
+			t.Fatalf("the StatefulSet controller created no pod: %v; events: %v", err, msgs)
 		}
 	})
 

@@ -136,35 +136,64 @@ func (c *Cluster) startAPIServer(ctx context.Context, binDir, etcdURL string, p 
 }
 
 func writeKubeconfig(path, host string, p *pki) error {
+	return writeUserKubeconfig(path, host, p.caPEM, "admin", p.adminPEM, p.adminKPEM)
+}
+
+func writeUserKubeconfig(path, host string, caPEM []byte, user string, certPEM, keyPEM []byte) error {
 	const name = "fluid-drain-local"
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters[name] = &clientcmdapi.Cluster{Server: host, CertificateAuthorityData: p.caPEM}
-	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: p.adminPEM, ClientKeyData: p.adminKPEM}
-	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: "admin", Namespace: "default"}
+	cfg.Clusters[name] = &clientcmdapi.Cluster{Server: host, CertificateAuthorityData: caPEM}
+	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: certPEM, ClientKeyData: keyPEM}
+	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: user, Namespace: "default"}
 	cfg.CurrentContext = name
 	return clientcmd.WriteToFile(*cfg, path)
 }
 
-// startControllers runs kube-controller-manager and kube-scheduler. Both
-// serve nothing (--secure-port=0) and elect no leader, so they open no
-// port and start working at once.
-func (c *Cluster) startControllers(binDir string) error {
-	k := c.KubeconfigPath
-	common := []string{
-		"--kubeconfig=" + k,
-		"--authentication-kubeconfig=" + k,
-		"--authorization-kubeconfig=" + k,
-		"--leader-elect=false",
-		"--secure-port=0",
+// StatefulSetControllerUser is who the StatefulSet controller's requests
+// come from: kube-controller-manager runs each controller under its own
+// service account in kube-system (--use-service-account-credentials).
+const StatefulSetControllerUser = "system:serviceaccount:kube-system:statefulset-controller"
+
+// startControllers runs kube-controller-manager and kube-scheduler, each
+// under its own identity as kubeadm sets them up:
+// kube-controller-manager as system:kube-controller-manager, minting a
+// token for each controller's service account
+// (--use-service-account-credentials), kube-scheduler as
+// system:kube-scheduler. Both serve nothing (--secure-port=0) and elect no
+// leader, so they open no port and start working at once.
+func (c *Cluster) startControllers(binDir string, p *pki) error {
+	common := func(user string) ([]string, error) {
+		cc := p.components[user]
+		k := filepath.Join(c.Dir, strings.TrimPrefix(user, "system:")+".kubeconfig")
+		if err := writeUserKubeconfig(k, c.Config.Host, p.caPEM, user, cc.cert, cc.key); err != nil {
+			return nil, err
+		}
+		return []string{
+			"--kubeconfig=" + k,
+			"--authentication-kubeconfig=" + k,
+			"--authorization-kubeconfig=" + k,
+			"--leader-elect=false",
+			"--secure-port=0",
+		}, nil
 	}
-	kcm := append([]string{
-		"--controllers=" + ControllerManagerControllers,
-		"--use-service-account-credentials=false",
-	}, common...)
+	kcm, err := common(ControllerManagerUser)
+	if err != nil {
+		return err
+	}
+	kcm = append(kcm,
+		"--controllers="+ControllerManagerControllers,
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file="+p.serviceAccountKey,
+		"--root-ca-file="+p.caCert,
+	)
 	if _, err := c.run("kube-controller-manager", filepath.Join(binDir, "kube-controller-manager"), kcm, nil); err != nil {
 		return err
 	}
-	_, err := c.run("kube-scheduler", filepath.Join(binDir, "kube-scheduler"), common, nil)
+	sched, err := common(SchedulerUser)
+	if err != nil {
+		return err
+	}
+	_, err = c.run("kube-scheduler", filepath.Join(binDir, "kube-scheduler"), sched, nil)
 	return err
 }
 

@@ -3,14 +3,20 @@
 //
 //   - etcd and kube-apiserver (RBAC, a client-certificate admin in group
 //     system:masters, exec/logs sent to each node's InternalIP);
-//   - kube-controller-manager (ControllerManagerControllers) and
-//     kube-scheduler;
+//   - kube-controller-manager (ControllerManagerControllers) as
+//     ControllerManagerUser, each controller under its own service
+//     account in kube-system (the StatefulSet controller's requests come
+//     from StatefulSetControllerUser), and kube-scheduler as
+//     SchedulerUser, as kubeadm sets them up; all three binaries must
+//     report KubernetesVersion (`make cluster-binaries` stamps it);
 //   - kwok as the kubelet of every node: pods become Running with IPs
 //     from Options.PodCIDR (127.0.1.0/24), hostNetwork pods get their
 //     node's IP, deleted pods go away once their finalizers are gone, and
 //     exec runs the command on this machine, looked up on a PATH that
 //     starts with Root/bin (where `make build` puts the `alluxio` shim),
 //     with Options.ExecEnv set (e.g. ALLUXIO_EMULATOR_URL);
+//   - with Options.PodExecs, kwok also takes per-pod Exec objects from
+//     the API, so a pod's exec can have its own environment;
 //   - with Options.Kruise, the OpenKruise manager, its CRDs and webhooks
 //     (apps.kruise.io/v1beta1 StatefulSets with reserveOrdinals).
 //
@@ -45,6 +51,9 @@
 // Stop ends them all, newest first, and waits for each. Failed is closed
 // if a component exits while the cluster runs (Err says which; its log
 // is in LogDir).
+//
+// Run starts further processes beside the cluster (e.g. controllers
+// under test), watched and stopped like its components.
 //
 // Options.Dir (`make cluster` uses bin/cluster) is locked while its
 // cluster runs (Dir+".lock"), so a second Start on it fails instead of

@@ -149,6 +149,12 @@ func (c *Cluster) installCRDs(ctx context.Context, dir string) error {
 		return fmt.Errorf("no CRD manifests in %s", dir)
 	}
 	sort.Strings(files)
+	return c.installCRDFiles(ctx, dir, files)
+}
+
+// installCRDFiles creates the CRDs in files and waits until they are
+// Established.
+func (c *Cluster) installCRDFiles(ctx context.Context, what string, files []string) error {
 	dyn, err := dynamic.NewForConfig(c.Config)
 	if err != nil {
 		return err
@@ -169,7 +175,7 @@ func (c *Cluster) installCRDs(ctx context.Context, dir string) error {
 			names = append(names, o.GetName())
 		}
 	}
-	return c.poll(ctx, time.Minute, "CRDs of "+dir+" Established", func() (bool, error) {
+	return c.poll(ctx, time.Minute, "CRDs of "+what+" Established", func() (bool, error) {
 		for _, name := range names {
 			crd, err := dyn.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {

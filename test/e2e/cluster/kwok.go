@@ -61,6 +61,13 @@ func (c *Cluster) startKwok(ctx, bgCtx context.Context, binDir, kwokDir string, 
 		"--tls-cert-file=" + p.kubeletCert,
 		"--tls-private-key-file=" + p.kubeletKey,
 	}
+	if opts.PodExecs {
+		crd := filepath.Join(kwokDir, "kustomize", "crd", "bases", "kwok.x-k8s.io_execs.yaml")
+		if err := c.installCRDFiles(ctx, "kwok's Exec", []string{crd}); err != nil {
+			return err
+		}
+		args = append(args, "--enable-crds=Exec")
+	}
 	path := strings.Join(append(append([]string(nil), opts.ExecPath...), os.Getenv("PATH")), string(os.PathListSeparator))
 	env := envWith(map[string]string{"PATH": path})
 	if _, err := c.run("kwok", filepath.Join(binDir, "kwok"), args, env); err != nil {

@@ -1,0 +1,215 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fluid-drain/fluid-drain/test/fluid/workload"
+)
+
+// Workload says what ScaleInUnderLoad writes: files of each write type,
+// spread over the workers by Alluxio, and files written by a client on
+// each leaving worker's node (so they exist only in that worker's cache).
+type Workload struct {
+	FileSize                              int
+	CacheThrough, MustCache, AsyncThrough int
+	// PerLeavingWorker MUST_CACHE files are placed on each leaving worker.
+	PerLeavingWorker int
+	// ReadAfter is how long reads go on once the leaving pods are gone.
+	ReadAfter time.Duration
+}
+
+// DefaultWorkload is what the baseline runs.
+var DefaultWorkload = Workload{FileSize: 256 << 10, CacheThrough: 6, MustCache: 6, AsyncThrough: 4, PerLeavingWorker: 2, ReadAfter: 30 * time.Second}
+
+// Figures are what a scale-in did to the workload.
+type Figures struct {
+	From, To int
+	// Reads and FailedReads (an error or a wrong checksum) while the
+	// scale-in ran, from the first full round of reads to ReadAfter past
+	// the leaving pods' end.
+	Reads, FailedReads int
+	// Files written, and LostFiles: those that cannot be read back
+	// correctly once the scale-in is over.
+	Files, LostFiles int
+	// Placed files existed only on the leaving workers; PlacedLost of them
+	// were lost.
+	Placed, PlacedLost int
+	// DurableLost counts CACHE_THROUGH files lost (the under store has
+	// them: expected 0).
+	DurableLost int
+	// ScaleIn is from the replicas change to the leaving pods' end.
+	ScaleIn time.Duration
+	// Lost lists the lost files, with the last error.
+	Lost map[string]string
+}
+
+func (f Figures) String() string {
+	return fmt.Sprintf("scale-in %d → %d workers under load: %d of %d reads failed; %d of %d files lost, %d of the %d placed only on leaving workers (CACHE_THROUGH lost: %d); pods gone %s after the replicas change",
+		f.From, f.To, f.FailedReads, f.Reads, f.LostFiles, f.Files, f.PlacedLost, f.Placed, f.DurableLost, f.ScaleIn.Round(time.Second))
+}
+
+// ScaleInUnderLoad writes w's files, keeps reading them, calls scale to
+// take the runtime from r.Workers to `to` workers, waits until the leaving
+// worker pods are gone and the runner has stopped their processes, reads
+// on for w.ReadAfter, then reads every file once more and reports.
+// logf receives progress lines.
+func (s *Stack) ScaleInUnderLoad(ctx context.Context, r Runtime, to int, w Workload, scale func(context.Context, Runtime, int) error, logf func(string, ...any)) (Figures, error) {
+	fig := Figures{From: r.Workers, To: to, Lost: map[string]string{}}
+	props, err := s.ClientProperties(r)
+	if err != nil {
+		return fig, err
+	}
+	c, err := workload.New(ctx, s.JarsDir, filepath.Join(s.Dir, "workload", r.Namespace, r.Name), props)
+	if err != nil {
+		return fig, err
+	}
+	files := map[string]string{}
+	durable := map[string]bool{}
+	write := func(kind string, n int, prefix string, extra map[string]string) (map[string]string, error) {
+		if n == 0 {
+			return nil, nil
+		}
+		var paths []string
+		for i := 0; i < n; i++ {
+			paths = append(paths, fmt.Sprintf("/workload/%s-%d", prefix, i))
+		}
+		sums, err := c.Write(ctx, kind, w.FileSize, paths, extra)
+		for p, sum := range sums {
+			files[p] = sum
+		}
+		return sums, err
+	}
+	sums, err := write("CACHE_THROUGH", w.CacheThrough, "cache-through", nil)
+	if err != nil {
+		return fig, err
+	}
+	for p := range sums {
+		durable[p] = true
+	}
+	if _, err := write("MUST_CACHE", w.MustCache, "must-cache", nil); err != nil {
+		return fig, err
+	}
+	if _, err := write("ASYNC_THROUGH", w.AsyncThrough, "async-through", nil); err != nil {
+		return fig, err
+	}
+	pods, err := s.WorkerPods(ctx, r)
+	if err != nil {
+		return fig, err
+	}
+	placed := map[string]bool{}
+	for i := to; i < r.Workers; i++ {
+		pod := r.WorkerPod(i)
+		ip := pods[pod]
+		if ip == "" {
+			return fig, fmt.Errorf("worker pod %s has no IP", pod)
+		}
+		// A client on the worker's node writes to that worker first.
+		sums, err := write("MUST_CACHE", w.PerLeavingWorker, "on-"+pod, map[string]string{"alluxio.user.hostname": ip})
+		if err != nil {
+			return fig, err
+		}
+		for p := range sums {
+			placed[p] = true
+			if err := s.checkOnlyOn(ctx, r, p, ip, pods); err != nil {
+				return fig, err
+			}
+		}
+	}
+	fig.Files, fig.Placed = len(files), len(placed)
+	logf("wrote %d files (%d placed only on the leaving workers); reading them in a loop", len(files), len(placed))
+
+	reader, err := c.StartReading(ctx, files)
+	if err != nil {
+		return fig, err
+	}
+	defer func() { _, _ = reader.Stop() }()
+	if err := s.poll(ctx, 3*time.Minute, func() bool { return reader.Tally().Reads >= len(files) }); err != nil {
+		return fig, fmt.Errorf("the reader did not finish a first round: %w", err)
+	}
+	logf("first round read: %+v; scaling %s/%s to %d", summarize(reader.Tally()), r.Namespace, r.Name, to)
+	start := time.Now()
+	if err := scale(ctx, r, to); err != nil {
+		return fig, err
+	}
+	var leaving []string
+	for i := to; i < r.Workers; i++ {
+		leaving = append(leaving, r.Namespace+"/"+r.WorkerPod(i))
+	}
+	err = s.poll(ctx, 10*time.Minute, func() bool {
+		pods, err := s.WorkerPods(ctx, r)
+		if err != nil || len(pods) != to {
+			return false
+		}
+		running := s.Runner.Pods()
+		for _, k := range leaving {
+			if _, ok := running[k]; ok {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		st, _ := s.State(ctx, r)
+		return fig, fmt.Errorf("the leaving workers did not go: %w (runtime: %v)", err, st)
+	}
+	fig.ScaleIn = time.Since(start)
+	logf("leaving worker pods gone and their processes stopped %s after the replicas change; reading on for %s", fig.ScaleIn.Round(time.Second), w.ReadAfter)
+	select {
+	case <-time.After(w.ReadAfter):
+	case <-ctx.Done():
+		return fig, ctx.Err()
+	}
+	t, err := reader.Stop()
+	if err != nil {
+		return fig, err
+	}
+	fig.Reads, fig.FailedReads = t.Reads, t.Failed+t.Mismatched
+
+	final, err := c.ReadOnce(ctx, files)
+	if err != nil {
+		return fig, err
+	}
+	for p := range final.Bad {
+		fig.LostFiles++
+		fig.Lost[p] = final.LastError[p]
+		if placed[p] {
+			fig.PlacedLost++
+		}
+		if durable[p] {
+			fig.DurableLost++
+		}
+	}
+	return fig, nil
+}
+
+// checkOnlyOn asks the master where path's blocks are (`alluxio fs
+// location`) and fails unless that is the worker at ip alone.
+func (s *Stack) checkOnlyOn(ctx context.Context, r Runtime, path, ip string, pods map[string]string) error {
+	out, err := s.ExecIn(ctx, r.Namespace, r.MasterPod(), MasterContainer, "alluxio", "fs", "location", path)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, ip) {
+		return fmt.Errorf("%s is not on the worker at %s:\n%s", path, ip, out)
+	}
+	for pod, other := range pods {
+		if other != ip && strings.Contains(out, other) {
+			return fmt.Errorf("%s is also on %s (%s):\n%s", path, pod, other, out)
+		}
+	}
+	return nil
+}
+
+func summarize(t workload.Tally) string {
+	bad := make([]string, 0, len(t.Bad))
+	for p := range t.Bad {
+		bad = append(bad, p)
+	}
+	sort.Strings(bad)
+	return fmt.Sprintf("%d reads, %d ok, %d failed, %d mismatched, bad files %v", t.Reads, t.OK, t.Failed, t.Mismatched, bad)
+}
