@@ -147,6 +147,10 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("no Kubernetes config: %w", err)
 	}
+	kruise, err := alluxio.KruiseServed(cfg)
+	if err != nil {
+		return err
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  alluxio.Scheme(),
 		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
@@ -154,7 +158,7 @@ func run(args []string) error {
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        alluxio.LeaderElectionID,
 		LeaderElectionNamespace: o.leaderElectionNS,
-		Cache:                   alluxio.CacheOptions(o.namespaces),
+		Cache:                   alluxio.CacheOptions(o.namespaces, kruise),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)

@@ -60,4 +60,11 @@ func TestFluid(t *testing.T) {
 			t.Errorf("no read failed while the scale-in removed workers holding the only copies")
 		}
 	})
+	step("graceful: fluid-drain next to Fluid drains a 4 to 2 scale-in under load", func(ctx context.Context, t *testing.T, _ stack.Runtime) {
+		drained := stack.Runtime{Namespace: "default", Name: "spark", Workers: 4,
+			// Clients refresh their worker list every 10s: fluid-drain waits that
+			// long after each decommission.
+			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": "10s"}}
+		testGracefulScaleInNextToFluid(ctx, t, drained)
+	})
 }

@@ -51,7 +51,10 @@ func run(m *testing.M) int {
 	logf := func(format string, args ...any) {
 		fmt.Printf("%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
-	s, err = stack.Start(startCtx, stack.Options{Logf: logf})
+	// Six nodes: the graceful scale-in's runtime of 4 workers runs beside
+	// what the baseline leaves (Fluid's workers use the host network, one
+	// per node and runtime).
+	s, err = stack.Start(startCtx, stack.Options{Logf: logf, Nodes: 6})
 	if errors.Is(err, stack.ErrFluidMissing) {
 		fmt.Printf("Fluid suite: %v\n", err)
 		return 1

@@ -6,11 +6,14 @@ import (
 	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/component-base/featuregate"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -34,14 +37,42 @@ func Scheme() *runtime.Scheme {
 
 // CacheOptions cache only the objects this controller manages: in a big
 // cluster, unrelated pods cost no memory. With namespaces, only theirs.
-func CacheOptions(namespaces []string) cache.Options {
+// OpenKruise's StatefulSet is named only where the cluster serves it (a
+// cache option for a kind the API server does not know stops the
+// manager from starting).
+func CacheOptions(namespaces []string, kruise bool) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{datav1alpha1.ManagedByLabel: datav1alpha1.ManagedByValue})
-	return cache.Options{DefaultNamespaces: cacheNamespaces(namespaces), ByObject: map[client.Object]cache.ByObject{
-		&corev1.Pod{}:                {Label: managed},
-		&corev1.Service{}:            {Label: managed},
-		&appsv1.StatefulSet{}:        {Label: managed},
-		&kruisev1beta1.StatefulSet{}: {Label: managed},
-	}}
+	byObject := map[client.Object]cache.ByObject{
+		&corev1.Pod{}:         {Label: managed},
+		&corev1.Service{}:     {Label: managed},
+		&appsv1.StatefulSet{}: {Label: managed},
+	}
+	if kruise {
+		byObject[&kruisev1beta1.StatefulSet{}] = cache.ByObject{Label: managed}
+	}
+	return cache.Options{DefaultNamespaces: cacheNamespaces(namespaces), ByObject: byObject}
+}
+
+// KruiseServed asks the API server whether it serves OpenKruise's
+// Advanced StatefulSet (apps.kruise.io/v1beta1).
+func KruiseServed(cfg *rest.Config) (bool, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return false, err
+	}
+	resources, err := dc.ServerResourcesForGroupVersion(kruisev1beta1.GroupVersion.String())
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("discover %s: %w", kruisev1beta1.GroupVersion, err)
+	}
+	for _, r := range resources.APIResources {
+		if r.Kind == "StatefulSet" {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // cacheNamespaces limits a cache to namespaces; nil (every namespace)

@@ -21,6 +21,8 @@ type ControllerOptions struct {
 	MetricsAddr string
 	// Namespaces is --namespaces; nil: every namespace.
 	Namespaces []string
+	// Args are further flags, e.g. --mode=fluid.
+	Args []string
 }
 
 // Controller is a running controller process.
@@ -55,6 +57,7 @@ func StartController(ctx context.Context, o ControllerOptions) (*Controller, err
 	if len(o.Namespaces) > 0 {
 		args = append(args, "--namespaces="+strings.Join(o.Namespaces, ","))
 	}
+	args = append(args, o.Args...)
 	p, err := StartProcess("alluxioruntime-controller", o.Bin, args, nil, o.LogPath)
 	if err != nil {
 		return nil, err

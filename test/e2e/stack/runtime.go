@@ -8,26 +8,18 @@ import (
 	"text/tabwriter"
 	"time"
 
-	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
 	"github.com/fluid-drain/fluid-drain/test/e2e/cluster"
 )
 
 // Scheme knows the core types, AlluxioRuntime and Kruise's StatefulSet.
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(datav1alpha1.AddToScheme(s))
-	utilruntime.Must(kruisev1beta1.AddToScheme(s))
-	return s
-}
+func Scheme() *runtime.Scheme { return alluxio.Scheme() }
 
 // WorkerWebPort is the workers' web port (Alluxio's default): each worker
 // pod serves on its own IP.

@@ -64,6 +64,10 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		cfg = rest.CopyConfig(cfg)
 		cfg.WrapTransport = o.WrapTransport
 	}
+	kruise, err := alluxio.KruiseServed(cfg)
+	if err != nil {
+		return nil, err
+	}
 	lease, renew, retry := 3*time.Second, 2*time.Second, 200*time.Millisecond
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		LeaderElection:          o.LeaderElectionNamespace != "",
@@ -76,7 +80,7 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		Logger:                  o.Logger,
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:  "0",
-		Cache:                   alluxio.CacheOptions(nil),
+		Cache:                   alluxio.CacheOptions(nil, kruise),
 		// Several managers run one after another in one test process.
 		Controller: config.Controller{SkipNameValidation: ptrTo(true)},
 	})

@@ -37,6 +37,9 @@ type Runtime struct {
 	Namespace, Name string
 	// Workers is the AlluxioRuntime's replicas.
 	Workers int
+	// Properties are the runtime's spec.properties: Fluid passes them to
+	// Alluxio's servers and clients, and so does the workload.
+	Properties map[string]string
 	// UFSDir is the local folder the Dataset mounts (local://UFSDir);
 	// CreateRuntime makes one under the stack's Dir when empty.
 	UFSDir string
@@ -108,6 +111,8 @@ type State struct {
 	MasterPhase, WorkerPhase  string
 	WorkersReady, WorkersWant int64
 	Conditions                []string
+	// ConditionObjects are the runtime's conditions, in full.
+	ConditionObjects []metav1.Condition
 }
 
 func (st State) String() string {
@@ -138,6 +143,8 @@ func (s *Stack) State(ctx context.Context, r Runtime) (State, error) {
 	for _, c := range conds {
 		m, _ := c.(map[string]any)
 		st.Conditions = append(st.Conditions, fmt.Sprintf("%v=%v", m["type"], m["status"]))
+		text := func(k string) string { v, _ := m[k].(string); return v }
+		st.ConditionObjects = append(st.ConditionObjects, metav1.Condition{Type: text("type"), Status: metav1.ConditionStatus(text("status")), Reason: text("reason"), Message: text("message")})
 	}
 	return st, nil
 }
@@ -232,6 +239,9 @@ func (s *Stack) ClientProperties(r Runtime) (map[string]string, error) {
 				}
 			}
 		}
+		out[k] = v
+	}
+	for k, v := range r.Properties {
 		out[k] = v
 	}
 	return out, nil
