@@ -47,9 +47,32 @@ verify: manifests generate ## Fail if code is not gofmt'ed or generated files ar
 	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
 		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config; exit 1; fi
 
+# Packages whose tests also run under the race detector in `make test`:
+# the unit tests and the fault schedules.
+RACE_PKGS := ./pkg/... ./test/reliability/ ./test/mutants/
+
 .PHONY: test
-test: verify vet cluster-binaries build ## Everything CI runs: checks, unit tests, envtest, e2e and conformance suites.
+test: verify vet conformance-prereqs cluster-binaries build ## Everything CI runs: checks, unit tests (and with -race), envtest, e2e, conformance, fault schedules, mutants.
 	E2E=1 go test $(GO_TEST_FLAGS) $(PKGS)
+	go test -race $(GO_TEST_FLAGS) $(RACE_PKGS)
+	@$(MAKE) --no-print-directory mutants
+	@if [ "$${SKIP_REAL_ALLUXIO:-}" = 1 ]; then \
+		echo "NOTICE: test/conformance was SKIPPED (SKIP_REAL_ALLUXIO=1): the emulator was not compared with real Alluxio."; fi
+
+# test/conformance runs real Alluxio servers: without java and mvn it
+# fails, unless SKIP_REAL_ALLUXIO=1 skips it.
+.PHONY: conformance-prereqs
+conformance-prereqs:
+	@if [ "$${SKIP_REAL_ALLUXIO:-}" != 1 ]; then \
+		missing=""; for t in java mvn; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+		if [ -n "$$missing" ]; then \
+			echo "test/conformance runs real Alluxio servers and needs java and mvn (missing:$$missing). Install them:"; \
+			echo "  apt-get install -y openjdk-17-jre-headless maven"; \
+			echo "or skip that suite: SKIP_REAL_ALLUXIO=1 make test"; exit 1; fi; fi
+
+.PHONY: mutants
+mutants: ## Run every mutant of test/mutants against the fast suites; fails if one survives (MUTANTS_FLAGS="-run name -v").
+	go run ./test/mutants/cmd/mutants $(MUTANTS_FLAGS)
 
 .PHONY: soak
 soak: ## Thousands of randomized fault schedules (RELIABILITY_SCHEDULES, default 5000).
