@@ -34,7 +34,7 @@ type Mutant struct {
 }
 
 // DefaultSuites: the unit tests (state machine and the engine on a fake
-// API server and a fake clock), then the fault schedules.
+// API server and a fake clock), then the simulated fault schedules.
 var DefaultSuites = []string{"unit", "faults"}
 
 // SuitesOf is the mutant's suites.
@@ -109,4 +109,6 @@ func WriteOverlay(dir string, files map[string]string) (string, error) {
 }
 
 // SuiteNames are the suites a mutant can be run against.
-var SuiteNames = []string{"unit", "faults", "envtest"}
+// emulator is the fault schedules on the in-process Alluxio emulator in
+// real time (slower, and not deterministic).
+var SuiteNames = []string{"unit", "faults", "emulator", "envtest"}

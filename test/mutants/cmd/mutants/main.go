@@ -26,7 +26,8 @@ import (
 
 var (
 	flagRun       = flag.String("run", "", "run only the mutants whose name matches this regexp")
-	flagSchedules = flag.Int("schedules", 100, "fault schedules run against a mutant the unit tests let through")
+	flagSchedules = flag.Int("schedules", 200, "simulated fault schedules run against a mutant the unit tests let through")
+	flagSuites    = flag.String("suites", "", "comma-separated suites to run every mutant against, instead of each mutant's own (unit, faults, emulator, envtest)")
 	flagVerbose   = flag.Bool("v", false, "print the failing test output of each kill")
 	flagList      = flag.Bool("list", false, "print the catalogue and exit")
 )
@@ -43,8 +44,11 @@ func suiteFor(name string, m mutants.Mutant) suite {
 	case "unit":
 		return suite{pkgs: []string{"./pkg/drainfsm/", "./pkg/ddc/alluxio/"}, args: []string{"-failfast", "-timeout", "5m"}}
 	case "faults":
+		return suite{pkgs: []string{"./test/reliability/"}, args: []string{"-run", "^TestSimulatedSchedules$", "-timeout", "10m"},
+			bin: []string{fmt.Sprintf("-sim-schedules=%d", *flagSchedules)}}
+	case "emulator":
 		return suite{pkgs: []string{"./test/reliability/"}, args: []string{"-run", "^TestSchedules$", "-timeout", "10m"},
-			bin: []string{fmt.Sprintf("-schedules=%d", *flagSchedules), "-stop-on-failure"}}
+			bin: []string{"-schedules=100", "-stop-on-failure"}}
 	case "envtest":
 		run := m.EnvtestRun
 		if run == "" {
@@ -191,7 +195,11 @@ func main() {
 			if err == nil {
 				var o outcome
 				suite := ""
-				for _, suite = range m.SuitesOf() {
+				suites := m.SuitesOf()
+				if *flagSuites != "" {
+					suites = strings.Split(*flagSuites, ",")
+				}
+				for _, suite = range suites {
 					if o = runSuite(root, overlay, suiteFor(suite, m)); o.broken != "" || len(o.killedBy) > 0 {
 						break
 					}
