@@ -45,7 +45,7 @@ func suiteFor(name string, m mutants.Mutant) suite {
 		return suite{pkgs: []string{"./pkg/drainfsm/", "./pkg/ddc/alluxio/"}, args: []string{"-failfast", "-timeout", "5m"}}
 	case "faults":
 		return suite{pkgs: []string{"./test/reliability/"}, args: []string{"-run", "^TestSimulatedSchedules$", "-timeout", "10m"},
-			bin: []string{fmt.Sprintf("-sim-schedules=%d", *flagSchedules)}}
+			bin: []string{fmt.Sprintf("-sim-schedules=%d", *flagSchedules), "-stop-on-failure"}}
 	case "emulator":
 		return suite{pkgs: []string{"./test/reliability/"}, args: []string{"-run", "^TestSchedules$", "-timeout", "10m"},
 			bin: []string{"-schedules=100", "-stop-on-failure"}}
@@ -71,6 +71,7 @@ type testEvent struct {
 type outcome struct {
 	killedBy []string // failed tests, deepest first
 	output   string   // their output
+	why      string   // the first invariant a fault schedule found broken
 	broken   string   // the mutant did not build, or the suite could not run
 }
 
@@ -94,6 +95,7 @@ func runSuite(root, overlay string, s suite) outcome {
 	var failed []string
 	outputs := map[string]*strings.Builder{}
 	var buildOut, pkgFail strings.Builder
+	why := ""
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -105,6 +107,9 @@ func runSuite(root, overlay string, s suite) outcome {
 		case e.Action == "build-output":
 			buildOut.WriteString(e.Output)
 		case e.Action == "output" && e.Test != "":
+			if i := strings.Index(e.Output, "INVARIANT BROKEN: "); i >= 0 && why == "" {
+				why = strings.TrimSpace(e.Output[i:])
+			}
 			b := outputs[e.Test]
 			if b == nil {
 				b = &strings.Builder{}
@@ -146,7 +151,7 @@ func runSuite(root, overlay string, s suite) outcome {
 	if len(failed) == 1 && strings.HasSuffix(failed[0], "outside any test)") {
 		out.WriteString(pkgFail.String())
 	}
-	return outcome{killedBy: failed, output: out.String()}
+	return outcome{killedBy: failed, output: out.String(), why: why}
 }
 
 func main() {
@@ -215,12 +220,15 @@ func main() {
 						more = fmt.Sprintf(" (+%d more)", len(o.killedBy)-1)
 					}
 					fmt.Printf("killed by %s%s [%s, %s]\n", o.killedBy[0], more, suite, took)
+					if o.why != "" {
+						fmt.Printf("  %s\n", o.why)
+					}
 					killedBy[suite]++
 					if *flagVerbose {
 						fmt.Printf("  %s\n", strings.ReplaceAll(strings.TrimSpace(o.output), "\n", "\n  "))
 					}
 				default:
-					fmt.Printf("SURVIVED %v [%s]\n  breaks: %s\n  change: %s\n", m.SuitesOf(), took, m.Property, m.Change)
+					fmt.Printf("SURVIVED %v [%s]\n  breaks: %s\n  change: %s\n", suites, took, m.Property, m.Change)
 					survivors = append(survivors, m.Name)
 				}
 				continue
