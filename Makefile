@@ -51,13 +51,40 @@ verify: manifests generate ## Fail if code is not gofmt'ed or generated files ar
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
 		echo "'make manifests generate' changed files; run it and commit:"; git status --porcelain -- api config charts; exit 1; fi
 
+# Run again under the race detector in `make test`: the unit tests, and
+# RACE_SIM_SCHEDULES of the simulated fault schedules (all 200 run in the
+# main pass; the real-time emulator schedules are too slow under -race).
+RACE_PKGS := ./pkg/... ./test/mutants/
+RACE_SIM_SCHEDULES ?= 50
+
 .PHONY: test
-test: verify vet cluster-binaries fluid-binaries build image $(HELM) ## Everything CI runs: checks, unit tests, envtest, e2e, conformance and Fluid suites.
+test: verify vet conformance-prereqs cluster-binaries fluid-binaries build image $(HELM) ## Everything CI runs: checks, unit tests (and with -race), envtest, e2e, conformance, Fluid suites, fault schedules, mutants.
 	E2E=1 FLUID_SRC="$(FLUID_TREE)" go test $(GO_TEST_FLAGS) $(PKGS)
+	go test -race $(GO_TEST_FLAGS) $(RACE_PKGS)
+	RELIABILITY_SIM_SCHEDULES=$(RACE_SIM_SCHEDULES) go test -race $(GO_TEST_FLAGS) -run '^TestSimulatedSchedules$$' ./test/reliability/
+	@$(MAKE) --no-print-directory mutants
+	@if [ "$${SKIP_REAL_ALLUXIO:-}" = 1 ]; then \
+		echo "NOTICE: test/conformance was SKIPPED (SKIP_REAL_ALLUXIO=1): the emulator was not compared with real Alluxio."; fi
+
+# test/conformance runs real Alluxio servers: without java and mvn it
+# fails, unless SKIP_REAL_ALLUXIO=1 skips it.
+.PHONY: conformance-prereqs
+conformance-prereqs:
+	@if [ "$${SKIP_REAL_ALLUXIO:-}" != 1 ]; then \
+		missing=""; for t in java mvn; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+		if [ -n "$$missing" ]; then \
+			echo "test/conformance runs real Alluxio servers and needs java and mvn (missing:$$missing). Install them:"; \
+			echo "  apt-get install -y openjdk-17-jre-headless maven"; \
+			echo "or skip that suite: SKIP_REAL_ALLUXIO=1 make test"; exit 1; fi; fi
+
+.PHONY: mutants
+mutants: ## Run every mutant of test/mutants against the fast suites; fails if one survives (MUTANTS_FLAGS="-run name -v").
+	go run ./test/mutants/cmd/mutants $(MUTANTS_FLAGS)
 
 .PHONY: soak
-soak: ## Thousands of randomized fault schedules (RELIABILITY_SCHEDULES, default 5000).
-	RELIABILITY_SCHEDULES=$${RELIABILITY_SCHEDULES:-5000} go test -count=1 -timeout 0 -v -run Schedules ./test/reliability/
+soak: ## Thousands of randomized fault schedules: simulated (RELIABILITY_SIM_SCHEDULES, default 5000) and on the emulator (RELIABILITY_SCHEDULES, default 5000).
+	RELIABILITY_SIM_SCHEDULES=$${RELIABILITY_SIM_SCHEDULES:-5000} go test -count=1 -timeout 0 -v -run '^TestSimulatedSchedules$$' ./test/reliability/
+	RELIABILITY_SCHEDULES=$${RELIABILITY_SCHEDULES:-5000} go test -count=1 -timeout 0 -v -run '^TestSchedules$$' ./test/reliability/
 
 .PHONY: test-binaries
 test-binaries: $(K8S_BIN)/etcd $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-controller-manager ## Build etcd, kube-apiserver and kube-controller-manager from Go modules.

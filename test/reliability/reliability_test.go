@@ -37,6 +37,7 @@ var (
 	flagBaseSeed  = flag.Int64("base-seed", 0, "first seed; schedule i runs seed base+i (default: $RELIABILITY_BASE_SEED, else 1)")
 	flagParallel  = flag.Int("parallel-schedules", 6, "schedules run at once (each sleeps most of its time)")
 	flagShow      = flag.Int("show-failures", 5, "failed schedules whose whole log is printed")
+	flagStop      = flag.Bool("stop-on-failure", false, "hand out no more schedules once one failed (mutation runs)")
 )
 
 const defaultSchedules = 200
@@ -121,9 +122,12 @@ func TestSchedules(t *testing.T) {
 	// Stop handing out schedules before go test's -timeout would kill
 	// the binary mid-schedule (a soak of thousands wants -timeout=0).
 	deadline, hasDeadline := t.Deadline()
-	var stoppedEarly atomic.Bool
+	var stoppedEarly, anyFailed atomic.Bool
 	go func() {
 		for _, s := range seeds {
+			if *flagStop && anyFailed.Load() {
+				break
+			}
 			if hasDeadline && time.Until(deadline) < tm.settleTime+30*time.Second {
 				stoppedEarly.Store(true)
 				break
@@ -150,6 +154,7 @@ func TestSchedules(t *testing.T) {
 			continue
 		}
 		failed++
+		anyFailed.Store(true)
 		failedSeeds = append(failedSeeds, strconv.FormatInt(o.sc.seed, 10))
 		if shown < *flagShow {
 			shown++

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -106,10 +107,11 @@ type world struct {
 	conflictUntil int
 	conflictP     float64
 	// crashAfter >= 0 kills the controller after that many writes of the
-	// current reconcile; crashed is set once it happened.
+	// current reconcile; crashed is set once it happened (atomic: the
+	// controller's HTTP calls may run on other goroutines).
 	crashAfter int
 	writes     int
-	crashed    bool
+	crashed    atomic.Bool
 	// crashInCLIUntil: until this step, the controller is killed while
 	// its next decommissionWorker command runs (after the master took the
 	// request, before the command returned).
@@ -190,7 +192,8 @@ func (w *world) newController() {
 		Alluxio:  alluxio.ClusterConnector{Executor: cliExecutor{w: w}, HTTP: w.http},
 		Clock:    clock.RealClock{},
 	}
-	w.crashed, w.crashAfter = false, -1
+	w.crashed.Store(false)
+	w.crashAfter = -1
 }
 
 func (w *world) key() client.ObjectKey { return client.ObjectKey{Namespace: w.ns, Name: w.name} }
@@ -211,7 +214,7 @@ func (w *world) reconcile() {
 	if err != nil {
 		w.errs++
 	}
-	if w.crashed {
+	if w.crashed.Load() {
 		w.logf("controller killed after %d writes of a reconcile; a new one starts", w.crashAfter)
 		w.newController()
 	}
@@ -234,7 +237,7 @@ var errKilled = errors.New("controller process killed (injected)")
 func (w *world) writeFault(obj client.Object) error {
 	if w.crashAfter >= 0 {
 		if w.writes >= w.crashAfter {
-			w.crashed = true
+			w.crashed.Store(true)
 			return errKilled
 		}
 	}
@@ -326,7 +329,7 @@ func (s *faultyStatus) Patch(ctx context.Context, obj client.Object, patch clien
 type cliExecutor struct{ w *world }
 
 func (e cliExecutor) Exec(ctx context.Context, _, _, _ string, argv []string) ([]byte, []byte, error) {
-	if e.w.crashed {
+	if e.w.crashed.Load() {
 		return nil, nil, errKilled
 	}
 	if len(argv) == 0 || argv[0] != "alluxio" {
@@ -340,7 +343,8 @@ func (e cliExecutor) Exec(ctx context.Context, _, _, _ string, argv []string) ([
 		killed, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
 		code := e.w.emu.RunCLI(killed, argv[1:], &stdout, &stderr)
 		cancel()
-		e.w.crashed, e.w.crashAfter = true, e.w.writes
+		e.w.crashAfter = e.w.writes
+		e.w.crashed.Store(true)
 		e.w.logf("controller killed while %q ran (exit %d)", strings.Join(argv, " "), code)
 		return nil, nil, errKilled
 	}
@@ -362,7 +366,7 @@ type crashableTransport struct {
 }
 
 func (t *crashableTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.w.crashed {
+	if t.w.crashed.Load() {
 		return nil, errKilled
 	}
 	return t.next.RoundTrip(req)

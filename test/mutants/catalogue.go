@@ -1,0 +1,221 @@
+package mutants
+
+// Property is a claim the scale-in makes, as the README states it.
+type Property string
+
+const (
+	PropRefresh       Property = "a worker leaves only once the clients' worker-list refresh interval has passed since its decommission"
+	PropQuiet         Property = "a worker leaves only after it was idle for the quiet period"
+	PropRequeue       Property = "a scale-in that waits asks to be reconciled again at its poll interval"
+	PropDecommission  Property = "a worker is decommissioned (the master stops routing work to it) before it leaves"
+	PropBusy          Property = "no worker leaves while it has operations in flight"
+	PropUnpersisted   Property = "no worker leaves holding data that exists only in its cache, unless forced"
+	PropFinalizer     Property = "a victim's pod is held by the finalizer until its drain is over, and released once it is"
+	PropForce         Property = "the force annotation, or onDrainTimeout Force, lets a victim leave at once, with a Warning event"
+	PropCancel        Property = "a scale-out takes the victims it wants back into service"
+	PropVictim        Property = "the workers drained are the workers that leave, chosen by the documented order"
+	PropCondition     Property = "the WorkersScaledIn condition says what the scale-in waits for, and is True once it is over"
+	PropLog           Property = "a normal wait is logged at Info and returns no error, never an Error line"
+	PropNeverReg      Property = "a worker leaves undrained only on positive evidence that it never registered, confirmed by a second look"
+	PropRelisted      Property = "a decommissioned worker the master lists again is decommissioned again"
+	PropDecomTime     Property = "the refresh interval counts from the master's confirmation of the decommission"
+	PropAddress       Property = "a worker is reached at the address its running pod has, not the one in the spec"
+	PropGateOff       Property = "turning GracefulScaleIn off closes an open scale-in and releases every pod"
+	PropMaxConcurrent Property = "at most maxConcurrent workers are decommissioned at once"
+	PropTimeout       Property = "drainTimeout bounds the wait, then onDrainTimeout decides"
+	PropRuntimeGone   Property = "no pod keeps the finalizer once its runtime is gone"
+)
+
+// Properties lists every property, in the README's order.
+var Properties = []Property{
+	PropDecommission, PropRefresh, PropQuiet, PropBusy, PropUnpersisted, PropNeverReg, PropRelisted, PropDecomTime,
+	PropAddress, PropVictim, PropMaxConcurrent, PropTimeout, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
+	PropGateOff, PropCondition, PropRequeue, PropLog,
+}
+
+const (
+	decide    = "pkg/drainfsm/decide.go"
+	act       = "pkg/ddc/alluxio/scalein_act.go"
+	observe   = "pkg/ddc/alluxio/scalein_observe.go"
+	driver    = "pkg/ddc/alluxio/scalein_driver.go"
+	status    = "pkg/ddc/alluxio/scalein_status.go"
+	reconcile = "pkg/ddc/alluxio/reconciler.go"
+	victims   = "pkg/ddc/alluxio/victims.go"
+	selection = "pkg/ddc/alluxio/victim_selection.go"
+)
+
+// Catalogue is every mutant `make mutants` runs.
+var Catalogue = []Mutant{
+	{
+		Name: "no-refresh-wait", Property: PropRefresh,
+		Change: "a drained worker does not wait for the clients' refresh interval",
+		Edits:  []Edit{{decide, "case sinceDecommission < p.RefreshInterval:", "case false && sinceDecommission < p.RefreshInterval:"}},
+	},
+	{
+		Name: "no-quiet-period", Property: PropQuiet,
+		Change: "a worker seen idle once counts as drained",
+		Edits:  []Edit{{decide, "case elapsed(f.Now, f.IdleSince) < p.QuietPeriod:", "case false:"}},
+	},
+	{
+		Name: "no-requeue-while-waiting", Property: PropRequeue,
+		Change: "a waiting reconcile returns no RequeueAfter",
+		Edits:  []Edit{{reconcile, "return ctrl.Result{RequeueAfter: waiting.RequeueAfter}, nil", "return ctrl.Result{}, nil"}},
+	},
+	{
+		Name: "decommission-skipped", Property: PropDecommission,
+		Change: "the decommission command is never sent to the master",
+		Edits:  []Edit{{act, "err := s.conn.Decommission(ctx, addrs)", "err := error(nil)"}},
+	},
+	{
+		Name: "decommission-not-awaited", Property: PropDecommission,
+		Change: "a victim in Decommissioning counts as decommissioned while the master still lists it",
+		Edits:  []Edit{{decide, "\tcase !f.Worker.Live:\n\t\treturn Decision{Event: Decommissioned, Reason: string(Draining)", "\tcase true:\n\t\treturn Decision{Event: Decommissioned, Reason: string(Draining)"}},
+	},
+	{
+		Name: "busy-victim-removed", Property: PropBusy,
+		Change: "the worker's own count of work in flight is never asked",
+		Edits:  []Edit{{observe, "act, err := s.conn.WorkerActivity(ctx, v.obs.addr)", "act, err := operations.Activity{}, error(nil)"}},
+	},
+	{
+		Name: "busy-counts-ignored", Property: PropBusy,
+		Change: "a worker seen busy keeps its idle-since time and its counts are not passed on",
+		Edits: []Edit{
+			{observe, "\tdefault:\n\t\tv.obs.activity = act\n\t\tv.idleSince = time.Time{}", "\tdefault:\n\t\tv.obs.activity = operations.Activity{}\n\t\tif v.idleSince.IsZero() {\n\t\t\tv.idleSince = s.now\n\t\t}"},
+		},
+	},
+	{
+		Name: "unpersisted-check-skipped", Property: PropUnpersisted,
+		Change: "victims are never asked for data only in their cache",
+		Edits:  []Edit{{observe, "if needsUnpersistedCheck(v) {", "if false && needsUnpersistedCheck(v) {"}},
+	},
+	{
+		Name: "unpersisted-ignored-while-draining", Property: PropUnpersisted,
+		Change: "a draining worker holding unpersisted data counts as drained",
+		Edits:  []Edit{{decide, "\tcase f.Unpersisted != \"\":\n\t\treturn false, f.Unpersisted + unpersistedHint", "\tcase false:\n\t\treturn false, f.Unpersisted + unpersistedHint"}},
+	},
+	{
+		Name: "lost-worker-with-unpersisted-data-leaves", Property: PropUnpersisted,
+		Change: "a lost worker still seen holding unpersisted data leaves",
+		Edits:  []Edit{{decide, "\tif f.Unpersisted != \"\" {\n\t\treturn Decision{Reason: UnpersistedDataReason, Message: \"lost by the Alluxio master, but \"", "\tif false {\n\t\treturn Decision{Reason: UnpersistedDataReason, Message: \"lost by the Alluxio master, but \""}},
+	},
+	{
+		Name: "finalizer-removed-early", Property: PropFinalizer,
+		Change: "a draining pod deleted by hand is released before the clients' refresh",
+		Edits:  []Edit{{act, "return v.deleting() && s.observed() && !v.obs.live && !v.decommissionedAt.IsZero() && s.now.Sub(v.decommissionedAt) >= s.policy.RefreshInterval", "return v.deleting()"}},
+	},
+	{
+		Name: "finalizer-kept-when-scaled", Property: PropFinalizer,
+		Change: "a Scaled pod that no longer runs keeps the finalizer",
+		Edits:  []Edit{{act, "return v.deleting() || !s.ws.runs(v.ordinal)", "return false"}},
+	},
+	{
+		Name: "force-ignored", Property: PropForce,
+		Change: "the force annotation is never read",
+		Edits:  []Edit{{victims, "return v.pod.Annotations[datav1alpha1.ScaleInForceAnnotation] == \"true\"", "return false"}},
+	},
+	{
+		Name: "force-without-warning", Property: PropForce,
+		Change: "a forced exit is announced by a Normal event",
+		Edits:  []Edit{{act, "if action == drainfsm.WarnEvent || d.Event == drainfsm.Force {", "if action == drainfsm.WarnEvent {"}},
+	},
+	{
+		Name: "timeout-force-ignored", Property: PropForce,
+		Change: "onDrainTimeout Force waits like Wait",
+		Edits:  []Edit{{decide, "case p.OnDrainTimeout == ForceOnTimeout:", "case false:"}},
+	},
+	{
+		Name: "cancel-ignored", Property: PropCancel,
+		Change: "no victim is ever wanted again",
+		Edits:  []Edit{{driver, "v.wanted = s.ws.runs(v.ordinal) && !v.leaving && !v.deleting()", "v.wanted = false && s.ws.runs(v.ordinal) && !v.leaving && !v.deleting()"}},
+	},
+	{
+		Name: "cancel-without-enable", Property: PropCancel,
+		Change: "a cancelled victim is not re-enabled in Alluxio nor restarted",
+		Edits:  []Edit{{act, "if action == drainfsm.TakeBack && (v.state.Holding() || v.state == drainfsm.Scaled) {", "if false && action == drainfsm.TakeBack && (v.state.Holding() || v.state == drainfsm.Scaled) {"}},
+	},
+	{
+		Name: "wrong-victim-statefulset", Property: PropVictim,
+		Change: "a StatefulSet drains its lowest ordinals, while the replica drop removes the highest",
+		Edits:  []Edit{{selection, "for o := target; o < current; o++ {", "for o := int32(0); o < current-target; o++ {"}},
+	},
+	{
+		Name: "wrong-victim-order", Property: PropVictim,
+		Change: "among equal candidates the lowest ordinal leaves first",
+		Edits:  []Edit{{selection, "return int(b.ordinal - a.ordinal) // highest ordinal first", "return int(a.ordinal - b.ordinal)"}},
+	},
+	{
+		Name: "condition-not-updated", Property: PropCondition,
+		Change: "the condition is not written while the scale-in waits",
+		Edits:  []Edit{{status, "s.setCondition(metav1.ConditionFalse, reason, message)", "_, _ = reason, message"}},
+	},
+	{
+		Name: "condition-not-closed", Property: PropCondition,
+		Change: "the condition is not set True when the scale-in ends",
+		Edits:  []Edit{{status, "s.setCondition(metav1.ConditionTrue, reason, message)", "_ = message"}},
+	},
+	{
+		Name: "error-log-while-waiting", Property: PropLog,
+		Change: "a normal wait is logged at Error",
+		Edits:  []Edit{{reconcile, "ctrl.LoggerFrom(ctx).Info(\"waiting for the scale-in\",", "ctrl.LoggerFrom(ctx).Error(err, \"waiting for the scale-in\","}},
+	},
+	{
+		Name: "wait-returned-as-error", Property: PropLog,
+		Change: "a normal wait is returned as an error (controller-runtime logs it at Error and backs off)",
+		Edits:  []Edit{{reconcile, "case errors.As(err, &waiting):", "case false && errors.As(err, &waiting):"}},
+	},
+	{
+		Name: "never-registered-start-time-ignored", Property: PropNeverReg,
+		Change: "an unlisted worker counts as never registered even when the master restarted after its pod",
+		Edits:  []Edit{{observe, "if s.info.StartedAt.IsZero() || started.IsZero() || !s.info.StartedAt.Before(started) {", "if started.IsZero() {"}},
+	},
+	{
+		Name: "never-registered-worker-not-asked", Property: PropNeverReg,
+		Change: "an unlisted worker counts as never registered although its own server answers",
+		Edits:  []Edit{{observe, "return errors.Is(err, operations.ErrWorkerUnreachable)", "return err == nil || errors.Is(err, operations.ErrWorkerUnreachable)"}},
+	},
+	{
+		Name: "no-second-look", Property: PropNeverReg,
+		Change: "the replicas drop in the reconcile that judged a worker empty",
+		Edits:  []Edit{{driver, "case s.unverifiedExit:", "case false:"}},
+	},
+	{
+		Name: "relisted-ignored", Property: PropRelisted,
+		Change: "a draining worker listed as live again goes on draining",
+		Edits:  []Edit{{decide, "\tcase f.Worker.Live:\n\t\treturn relisted", "\tcase false:\n\t\treturn relisted"}},
+	},
+	{
+		Name: "decommission-time-at-reconcile-start", Property: PropDecomTime,
+		Change: "the decommission time is the reconcile's start, not the master's confirmation",
+		Edits:  []Edit{{act, "if _, live := operations.FindWorker(s.info.Live, v.obs.addr); !live {\n\t\t\tv.decommissionedAt = s.observedAt", "if _, live := operations.FindWorker(s.info.Live, v.obs.addr); !live {\n\t\t\tv.decommissionedAt = s.now"}},
+	},
+	{
+		Name: "address-from-spec", Property: PropAddress,
+		Change: "the worker's web port is taken from the spec, not from its running pod",
+		Edits:  []Edit{{observe, "if p, ok := ports[operations.PortNameWeb]; ok {", "if p, ok := ports[operations.PortNameWeb]; ok && false {"}},
+	},
+	{
+		Name: "gate-off-not-closing", Property: PropGateOff,
+		Change: "turning the gate off leaves the scale-in status open",
+		Edits:  []Edit{{reconcile, "\tr.closeOpenScaleIn(rt)\n", "\n"}},
+	},
+	{
+		Name: "gate-off-keeps-finalizers", Property: PropGateOff,
+		Change: "turning the gate off keeps the finalizers on victims",
+		Edits:  []Edit{{reconcile, "if err := v.persist(ctx, r.Client, false); err != nil {", "if err := v.persist(ctx, r.Client, true); err != nil {"}},
+	},
+	{
+		Name: "max-concurrent-ignored", Property: PropMaxConcurrent,
+		Change: "every victim is decommissioned at once whatever maxConcurrent says",
+		Edits:  []Edit{{driver, "d := drainfsm.Decide(s.facts(v, free > 0), s.policy)", "d := drainfsm.Decide(s.facts(v, free > 0 || true), s.policy)"}},
+	},
+	{
+		Name: "drain-timeout-ignored", Property: PropTimeout,
+		Change: "a draining worker never times out",
+		Edits:  []Edit{{decide, "case elapsed(f.Now, f.DecommissionedAt) > p.DrainTimeout:", "case false:"}},
+	},
+	{
+		Name: "runtime-gone-finalizers-kept", Property: PropRuntimeGone,
+		Change: "pods of a deleted runtime keep the finalizer",
+		Edits:  []Edit{{reconcile, "if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); err != nil {", "if err := error(nil); err != nil {"}},
+	},
+}
