@@ -40,6 +40,7 @@ const (
 	driver    = "pkg/ddc/alluxio/scalein_driver.go"
 	status    = "pkg/ddc/alluxio/scalein_status.go"
 	reconcile = "pkg/ddc/alluxio/reconciler.go"
+	records   = "pkg/ddc/alluxio/fluid_reconcile.go"
 	victims   = "pkg/ddc/alluxio/victims.go"
 	selection = "pkg/ddc/alluxio/victim_selection.go"
 )
@@ -196,12 +197,12 @@ var Catalogue = []Mutant{
 	{
 		Name: "gate-off-not-closing", Property: PropGateOff,
 		Change: "turning the gate off leaves the scale-in status open",
-		Edits:  []Edit{{reconcile, "\tr.closeOpenScaleIn(rt)\n", "\n"}},
+		Edits:  []Edit{{reconcile, "\tr.closeOpenScaleIn(rt, datav1alpha1.WorkersScaledInCondition)\n", "\n"}},
 	},
 	{
 		Name: "gate-off-keeps-finalizers", Property: PropGateOff,
 		Change: "turning the gate off keeps the finalizers on victims",
-		Edits:  []Edit{{reconcile, "if err := v.persist(ctx, r.Client, false); err != nil {", "if err := v.persist(ctx, r.Client, true); err != nil {"}},
+		Edits:  []Edit{{records, "if err := v.persist(ctx, r.Client, false); err != nil {", "if err := v.persist(ctx, r.Client, true); err != nil {"}},
 	},
 	{
 		Name: "max-concurrent-ignored", Property: PropMaxConcurrent,
