@@ -94,11 +94,18 @@ func (a *simAlluxio) now() time.Time { return a.clock.Now() }
 
 // --- the kubelet starting and stopping worker processes ---
 
-// start runs a worker process for a pod: it registers with the master.
+// start runs a worker process for a pod: its server answers at once, and
+// it registers with the master a moment later.
 func (a *simAlluxio) start(inc *simIncarnation, rpcPort, webPort int32) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.workers[inc.ip] = &simWorker{host: inc.ip, rpcPort: rpcPort, webPort: webPort, inc: inc, running: true, registered: true}
+	wk := &simWorker{host: inc.ip, rpcPort: rpcPort, webPort: webPort, inc: inc, running: true}
+	if delay := []time.Duration{0, 0, time.Second, 4 * time.Second}[a.rng.IntN(4)]; delay == 0 {
+		wk.registered = true
+	} else {
+		wk.registerAt = a.now().Add(delay)
+	}
+	a.workers[inc.ip] = wk
 }
 
 // stop ends a worker's process with its pod; what it had in flight or
@@ -235,9 +242,11 @@ func (c simConnector) Connect(context.Context, *datav1alpha1.AlluxioRuntime, *co
 
 var errMasterDown = fmt.Errorf("connection refused: %w", operations.ErrMasterUnreachable)
 
+// find is the worker a command or a request at addr reaches: the CLI and
+// the worker's REST endpoints address host:webPort.
 func (a *simAlluxio) find(addr operations.WorkerAddress) *simWorker {
 	wk := a.workers[addr.Host]
-	if wk == nil || (wk.webPort != addr.WebPort && wk.rpcPort != addr.RPCPort) {
+	if wk == nil || wk.webPort != addr.WebPort {
 		return nil
 	}
 	return wk

@@ -357,7 +357,7 @@ func (w *simWorld) inject(f simFault) {
 		}
 		p := c[f.pick%uint64(len(c))]
 		if inc := w.pods[p.UID]; inc != nil {
-			inc.exempt = "deleted by hand"
+			inc.byHand = true
 		}
 		if err := w.store.Delete(ctx, &p); err == nil {
 			w.logf("  user deletes victim %s (state %s)", p.Name, p.Annotations[datav1alpha1.ScaleInStateAnnotation])

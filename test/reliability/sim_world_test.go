@@ -58,6 +58,10 @@ type simIncarnation struct {
 	// removed by a plain scale-in (GracefulScaleIn off), or its runtime
 	// deleted. Empty: it must drain.
 	exempt string
+	// byHand: a user deleted the pod. It may leave busy or holding data
+	// (the user's choice), but the controller still holds it until the
+	// master stopped routing work to it and the clients have refreshed.
+	byHand bool
 	last   *corev1.Pod
 }
 
@@ -387,6 +391,32 @@ func (w *simWorld) maybeReconcile() {
 		w.lastResult = "no requeue"
 	}
 	w.syncGone()
+	if err == nil && w.settling {
+		w.checkCondition()
+	}
+}
+
+// checkCondition: while a victim waits, the runtime's WorkersScaledIn
+// condition says the scale-in is not over.
+func (w *simWorld) checkCondition() {
+	rt, ok := w.runtime()
+	if !ok {
+		return
+	}
+	var waiting []string
+	for _, p := range w.listPods(datav1alpha1.WorkerComponent) {
+		switch p.Annotations[datav1alpha1.ScaleInStateAnnotation] {
+		case "Pending", "Decommissioning", "Draining", "TimedOut", "Failed":
+			waiting = append(waiting, p.Name)
+		}
+	}
+	if len(waiting) == 0 {
+		return
+	}
+	c := meta.FindStatusCondition(rt.Status.Conditions, datav1alpha1.WorkersScaledInCondition)
+	if c == nil || c.Status != metav1.ConditionFalse {
+		w.failf("victims %v wait, but condition WorkersScaledIn is %+v", waiting, c)
+	}
 }
 
 func (w *simWorld) listPods(component string) []corev1.Pod {
@@ -631,8 +661,11 @@ func (w *simWorld) syncGone() {
 		ops, unpersisted, wasLive, decommissionedAt := w.alx.stop(inc.ip)
 		state := inc.last.Annotations[datav1alpha1.ScaleInStateAnnotation]
 		w.logf("%s (%s) gone, last state %q: %d operations in flight, %d unpersisted files", inc.name, inc.ip, state, ops, len(unpersisted))
-		why := w.exemptOf(inc)
-		if why != "" {
+		if w.exemptOf(inc) != "" {
+			continue
+		}
+		if inc.byHand {
+			w.checkDecommissioned(inc, wasLive, decommissionedAt)
 			continue
 		}
 		if ops > 0 {
@@ -641,12 +674,18 @@ func (w *simWorld) syncGone() {
 		if len(unpersisted) > 0 {
 			w.failf("%s (%s) left holding %d files not yet persisted, e.g. %s: data lost", inc.name, inc.ip, len(unpersisted), unpersisted[0])
 		}
-		if wasLive {
-			w.failf("%s (%s) left while the master still handed it to clients (never decommissioned)", inc.name, inc.ip)
-		} else if !decommissionedAt.IsZero() && w.clock.Now().Sub(decommissionedAt) < w.alx.refresh {
-			w.failf("%s (%s) left %s after its decommission, before the clients' refresh interval (%s)",
-				inc.name, inc.ip, w.clock.Now().Sub(decommissionedAt), w.alx.refresh)
-		}
+		w.checkDecommissioned(inc, wasLive, decommissionedAt)
+	}
+}
+
+// checkDecommissioned: a worker leaves only once the master stopped
+// handing it to clients and their worker lists have refreshed since.
+func (w *simWorld) checkDecommissioned(inc *simIncarnation, wasLive bool, decommissionedAt time.Time) {
+	if wasLive {
+		w.failf("%s (%s) left while the master still handed it to clients (never decommissioned; deleted by hand: %v)", inc.name, inc.ip, inc.byHand)
+	} else if !decommissionedAt.IsZero() && w.clock.Now().Sub(decommissionedAt) < w.alx.refresh {
+		w.failf("%s (%s) left %s after its decommission, before the clients' refresh interval (%s); deleted by hand: %v",
+			inc.name, inc.ip, w.clock.Now().Sub(decommissionedAt), w.alx.refresh, inc.byHand)
 	}
 }
 
@@ -665,7 +704,7 @@ func (w *simWorld) routedToGone(host string, client int) {
 // decommissioned checks, when the master takes a decommission, that the
 // worker is one the user asked to remove.
 func (w *simWorld) decommissioned(wk *simWorker) {
-	if wk.inc == nil || w.kruise || w.runtimeDeleted || wk.inc.exempt != "" {
+	if wk.inc == nil || w.kruise || w.runtimeDeleted || wk.inc.exempt != "" || wk.inc.byHand {
 		return
 	}
 	if want := w.replicasNow(); wk.inc.ordinal < want {
