@@ -79,7 +79,7 @@ type simWorld struct {
 	rng   *rand.Rand
 
 	store client.Client
-	ctrl  *simClient2
+	ctrl  *simAPIClient
 	alx   *simAlluxio
 	r     *alluxio.Reconciler
 	logs  *simLog
@@ -198,7 +198,7 @@ func (r *simRecorder) forced(pod string, since time.Time) bool {
 
 // --- the controller's client: write faults, and the kill ---
 
-type simClient2 struct {
+type simAPIClient struct {
 	client.Client
 	w *simWorld
 }
@@ -220,28 +220,28 @@ func (w *simWorld) writeFault(obj client.Object) error {
 	return nil
 }
 
-func (c *simClient2) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+func (c *simAPIClient) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 	if c.w.killed() {
 		return errKilled
 	}
 	return c.Client.Get(ctx, key, obj, opts...)
 }
 
-func (c *simClient2) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+func (c *simAPIClient) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
 	if c.w.killed() {
 		return errKilled
 	}
 	return c.Client.List(ctx, list, opts...)
 }
 
-func (c *simClient2) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
+func (c *simAPIClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
 	if err := c.w.writeFault(obj); err != nil {
 		return err
 	}
 	return c.Client.Create(ctx, obj, opts...)
 }
 
-func (c *simClient2) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
+func (c *simAPIClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
 	if err := c.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func (c *simClient2) Update(ctx context.Context, obj client.Object, opts ...clie
 	return err
 }
 
-func (c *simClient2) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+func (c *simAPIClient) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
 	if err := c.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func (c *simClient2) Patch(ctx context.Context, obj client.Object, patch client.
 	return err
 }
 
-func (c *simClient2) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
+func (c *simAPIClient) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
 	if err := c.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -282,7 +282,7 @@ func (c *simClient2) Delete(ctx context.Context, obj client.Object, opts ...clie
 	return err
 }
 
-func (c *simClient2) Status() client.SubResourceWriter {
+func (c *simAPIClient) Status() client.SubResourceWriter {
 	return &simStatus{SubResourceWriter: c.Client.Status(), w: c.w}
 }
 
@@ -322,7 +322,7 @@ func newSimWorld(seed int64, kruise bool) *simWorld {
 	tracker := clienttesting.NewObjectTracker(simScheme, serializer.NewCodecFactory(simScheme).UniversalDecoder())
 	w.store = &countingClient{Client: fake.NewClientBuilder().WithScheme(simScheme).WithObjectTracker(tracker).
 		WithStatusSubresource(&datav1alpha1.AlluxioRuntime{}, &appsv1.StatefulSet{}, &kruisev1beta1.StatefulSet{}, &corev1.Pod{}).Build(), n: &w.version}
-	w.ctrl = &simClient2{Client: w.store, w: w}
+	w.ctrl = &simAPIClient{Client: w.store, w: w}
 	return w
 }
 
