@@ -26,7 +26,7 @@ const fluidWorkerWebPort, fluidWorkerRPCPort, fluidMasterWebPort = 20017, 20016,
 // next to Fluid (it creates no workload).
 func newFluidEngine(t *testing.T, n int32, annotations map[string]string) *engine {
 	e := newBareEngine(t)
-	e.r.CreateWorkloads = false
+	e.r.DrainOnly = true
 	e.r.FluidReader = e.c
 	e.r.FluidPolicy = DefaultFluidPolicy()
 	rt := &datav1alpha1.AlluxioRuntime{ObjectMeta: metav1.ObjectMeta{Namespace: e.rt.Namespace, Name: e.rt.Name, Annotations: annotations, UID: "rt-uid"},
@@ -164,7 +164,7 @@ func TestFluidPolicyAnnotations(t *testing.T) {
 // left alone when the controller runs next to Fluid.
 func TestRuntimeWithoutFluidsSetIsLeftAloneNextToFluid(t *testing.T) {
 	e := newBareEngine(t)
-	e.r.CreateWorkloads = false
+	e.r.DrainOnly = true
 	e.r.FluidReader = e.c
 	rt := &datav1alpha1.AlluxioRuntime{ObjectMeta: metav1.ObjectMeta{Namespace: e.rt.Namespace, Name: e.rt.Name}, Spec: datav1alpha1.AlluxioRuntimeSpec{Replicas: 3}}
 	e.g.Expect(e.c.Create(e.ctx, rt)).To(Succeed())

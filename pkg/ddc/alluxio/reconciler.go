@@ -54,10 +54,11 @@ type Reconciler struct {
 	FluidReader client.Reader
 	// FluidPolicy is the scale-in policy of Fluid-managed runtimes.
 	FluidPolicy FluidPolicy
-	// CreateWorkloads: runtimes without any worker set get our own master
-	// and worker sets (the standalone mode). Off, such runtimes are left
-	// alone, for Fluid to run.
-	CreateWorkloads bool
+	// DrainOnly: never create a workload; runtimes without a worker set of
+	// Fluid's or ours are left alone, for Fluid to run (--mode=fluid). Off
+	// (the standalone mode), such runtimes get our own master and worker
+	// sets.
+	DrainOnly bool
 	// APIReader reads the runtime straight from the API server. The
 	// status written at the end of a reconcile is computed from the
 	// runtime read at its start; from a cache that lags behind the last
@@ -136,7 +137,7 @@ func (r *Reconciler) reader() client.Reader {
 // drain: no worker set of ours exists and this controller does not create
 // them (it runs next to Fluid, which will).
 func (r *Reconciler) leftAlone(ctx context.Context, rt *datav1alpha1.AlluxioRuntime) (bool, error) {
-	if r.CreateWorkloads {
+	if !r.DrainOnly {
 		return false, nil
 	}
 	for _, kind := range []datav1alpha1.WorkloadKind{datav1alpha1.StatefulSetWorkload, datav1alpha1.AdvancedStatefulSetWorkload} {

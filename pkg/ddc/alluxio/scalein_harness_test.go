@@ -199,7 +199,7 @@ func newBareEngine(t *testing.T) *engine {
 	gates := features.MutableGates.DeepCopy()
 	e := &engine{t: t, g: g, ctx: ctrl.LoggerInto(context.Background(), ctrl.Log), c: c, clock: clock, master: master, events: rec,
 		rt: types.NamespacedName{Namespace: "default", Name: "cache"}}
-	e.r = &Reconciler{Client: c, Scheme: scheme, Recorder: rec, Gates: gates, Alluxio: fakeConnector{master}, Clock: clock, CreateWorkloads: true}
+	e.r = &Reconciler{Client: c, Scheme: scheme, Recorder: rec, Gates: gates, Alluxio: fakeConnector{master}, Clock: clock}
 	return e
 }
 

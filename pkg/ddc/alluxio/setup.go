@@ -145,7 +145,7 @@ func Setup(mgr ctrl.Manager, o Options) (*Reconciler, error) {
 		APIReader:               mgr.GetAPIReader(),
 		FluidReader:             fluidCache,
 		FluidPolicy:             *o.FluidPolicy,
-		CreateWorkloads:         o.Mode != FluidMode,
+		DrainOnly:               o.Mode == FluidMode,
 		Scheme:                  mgr.GetScheme(),
 		Recorder:                mgr.GetEventRecorder("alluxioruntime-controller"),
 		Gates:                   o.Gates,
