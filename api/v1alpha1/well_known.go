@@ -30,6 +30,10 @@ const (
 	// ScaleInIdleSinceAnnotation is since when the worker has been seen
 	// idle without a break (RFC 3339); absent while it is busy.
 	ScaleInIdleSinceAnnotation = "data.fluid.io/scale-in-idle-since"
+	// ScaleInForcedOutAnnotation "true" records that the victim left by
+	// Force (annotation or onDrainTimeout: Force): it is not taken back
+	// when its worker is listed as live again.
+	ScaleInForcedOutAnnotation = "data.fluid.io/scale-in-forced-out"
 	// ScaleInVictimAnnotation set to "true" asks for this pod to be among
 	// the first to leave (AdvancedStatefulSet gate).
 	ScaleInVictimAnnotation = "data.fluid.io/scale-in-victim"

@@ -58,6 +58,10 @@ type Facts struct {
 	Wanted bool
 	// Forced: the force annotation is set.
 	Forced bool
+	// ForcedOut: the victim became Scaled by Force (the annotation or
+	// onDrainTimeout: Force); it is not taken back if its worker is
+	// listed as live again.
+	ForcedOut bool
 	// Observed: the master answered this reconcile. When false, Worker
 	// and Unsupported mean nothing and only Cancel and Force are decided.
 	Observed bool
@@ -139,13 +143,19 @@ func Decide(f Facts, p Policy) Decision {
 	return Decision{Reason: string(f.State), Message: "unknown state"}
 }
 
-// decideScaled catches a worker judged to have nothing to drain that
-// registered after all before its pod left.
+// decideScaled catches a Scaled worker, still there, that the master
+// lists as live: one judged to have nothing to drain that registered
+// after all, or a drained one a restarted master took back (it forgets
+// decommissions). Clients may send it work again: it is decommissioned
+// again before it leaves. One forced out stays out.
 func decideScaled(f Facts) Decision {
-	if f.Observed && f.Worker.Live && f.DecommissionedAt.IsZero() && !f.Forced {
+	switch {
+	case !f.Observed || !f.Worker.Live || f.Forced || f.ForcedOut:
+		return Decision{Reason: string(Scaled), Message: "finished"}
+	case f.DecommissionedAt.IsZero():
 		return Decision{Event: Reappeared, Reason: string(Pending), Message: "registered with the Alluxio master after it was judged to have nothing to drain: it is decommissioned first"}
 	}
-	return Decision{Reason: string(Scaled), Message: "finished"}
+	return Decision{Event: Reappeared, Reason: string(Pending), Message: "listed as live again by the Alluxio master after it drained (a restarted master forgets decommissions): it is decommissioned again"}
 }
 
 // decideWanted handles a victim the current target keeps (a scale-out, or

@@ -30,8 +30,9 @@ const (
 	Fail Event = "fail"
 	// Retry: the cause of the failure is gone.
 	Retry Event = "retry"
-	// Reappeared: a worker judged to have nothing to drain registered
-	// after all before its pod left: it must be decommissioned first.
+	// Reappeared: a Scaled worker is listed as live again before its pod
+	// left (it registered after all, or a restarted master forgot its
+	// decommission): it must be decommissioned again first.
 	Reappeared Event = "reappeared"
 	// Relisted: the master lists a decommissioned worker as live again (a
 	// master restart forgets decommissions): it is decommissioned again,

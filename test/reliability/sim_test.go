@@ -22,12 +22,6 @@ var (
 // such a seed must still fail that way (when the defect is fixed, the test
 // says to remove the entry), and every other seed must pass.
 var knownFailures = map[int64]string{
-	// A Scaled victim waiting for the others is listed as live again by
-	// a restarted master (which forgets decommissions); it is not
-	// decommissioned again, and leaves with work in flight.
-	44:  "left while the master still handed it to clients",
-	62:  "left while the master still handed it to clients",
-	189: "left while the master still handed it to clients",
 	// GracefulScaleIn turned off while victims wanted again by a
 	// scale-out were decommissioned: their records are cleared without
 	// enableWorker or a restart, and they stay out of service.

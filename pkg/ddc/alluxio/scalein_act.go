@@ -72,8 +72,9 @@ func (s *scaleIn) applyRecordAction(v *victim, e drainfsm.Event, action drainfsm
 		}
 		v.idleSince = time.Time{}
 	case drainfsm.ForgetDecommission:
-		v.decommissionedAt, v.idleSince = time.Time{}, time.Time{}
+		v.decommissionedAt, v.idleSince, v.forcedOut = time.Time{}, time.Time{}, false
 	case drainfsm.ReleasePod:
+		v.forcedOut = e == drainfsm.Force
 		if e == drainfsm.Force && v.decommissionedAt.IsZero() {
 			// Forced out before the master confirmed: this is when it
 			// left service as far as the scale-in is concerned.

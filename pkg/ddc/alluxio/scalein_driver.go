@@ -170,7 +170,7 @@ func (s *scaleIn) markNewVictims(ctx context.Context) error {
 		if !v.leaving || (v.state != "" && v.state != drainfsm.Cancelled) || v.deleting() {
 			continue
 		}
-		v.state, v.since, v.decommissionedAt, v.idleSince = drainfsm.Pending, s.now, time.Time{}, time.Time{}
+		v.state, v.since, v.decommissionedAt, v.idleSince, v.forcedOut = drainfsm.Pending, s.now, time.Time{}, time.Time{}, false
 		v.marked = true
 		if err := v.persist(ctx, s.r.Client, true); err != nil {
 			return err
@@ -236,7 +236,7 @@ func (s *scaleIn) facts(v *victim, slotFree bool) drainfsm.Facts {
 		State: v.state, Now: s.now, Since: v.since,
 		DecommissionedAt: v.decommissionedAt, IdleSince: v.idleSince,
 		Wanted: v.wanted,
-		Forced: v.forced(),
+		Forced: v.forced(), ForcedOut: v.forcedOut,
 		// A pod deleted by hand skips the queue: its Alluxio side must
 		// be finished before it may go.
 		SlotFree:    slotFree || v.deleting(),

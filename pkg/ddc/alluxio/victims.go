@@ -24,6 +24,8 @@ type victim struct {
 	since            time.Time
 	decommissionedAt time.Time
 	idleSince        time.Time
+	// forcedOut: it became Scaled by Force.
+	forcedOut bool
 
 	// Computed once per reconcile, never stored: the role after the
 	// selection (leaving; wanted: the target keeps it), marked (became a
@@ -40,6 +42,7 @@ var scaleInAnnotations = []string{
 	datav1alpha1.ScaleInSinceAnnotation,
 	datav1alpha1.ScaleInDecommissionedAtAnnotation,
 	datav1alpha1.ScaleInIdleSinceAnnotation,
+	datav1alpha1.ScaleInForcedOutAnnotation,
 }
 
 // readVictim reads a pod's scale-in record. A state that cannot be read
@@ -58,6 +61,7 @@ func readVictim(pod *corev1.Pod, ordinal int32) victim {
 	v.since = parseTime(a[datav1alpha1.ScaleInSinceAnnotation])
 	v.decommissionedAt = parseTime(a[datav1alpha1.ScaleInDecommissionedAtAnnotation])
 	v.idleSince = parseTime(a[datav1alpha1.ScaleInIdleSinceAnnotation])
+	v.forcedOut = a[datav1alpha1.ScaleInForcedOutAnnotation] == "true"
 	return v
 }
 
@@ -66,7 +70,7 @@ func readVictim(pod *corev1.Pod, ordinal int32) victim {
 func (v *victim) recordChanged() bool {
 	stored := readVictim(v.pod, v.ordinal)
 	return stored.state != v.state || !stored.since.Equal(v.since) ||
-		!stored.decommissionedAt.Equal(v.decommissionedAt) || !stored.idleSince.Equal(v.idleSince)
+		!stored.decommissionedAt.Equal(v.decommissionedAt) || !stored.idleSince.Equal(v.idleSince) || stored.forcedOut != v.forcedOut
 }
 
 func (v *victim) name() string { return v.pod.Name }
@@ -111,6 +115,11 @@ func (v *victim) persist(ctx context.Context, c client.Client, keepFinalizer boo
 			setTime(p.Annotations, datav1alpha1.ScaleInSinceAnnotation, v.since)
 			setTime(p.Annotations, datav1alpha1.ScaleInDecommissionedAtAnnotation, v.decommissionedAt)
 			setTime(p.Annotations, datav1alpha1.ScaleInIdleSinceAnnotation, v.idleSince)
+			if v.forcedOut {
+				p.Annotations[datav1alpha1.ScaleInForcedOutAnnotation] = "true"
+			} else {
+				delete(p.Annotations, datav1alpha1.ScaleInForcedOutAnnotation)
+			}
 		}
 		if keepFinalizer {
 			controllerutil.AddFinalizer(p, datav1alpha1.ScaleInFinalizer)
