@@ -638,6 +638,10 @@ func (w *simWorld) exemptOf(inc *simIncarnation) string {
 		return inc.exempt
 	case w.rec.forced(inc.name, inc.born):
 		return "forced by the controller, with a Warning event"
+	case !w.graceful:
+		// Off, the gate promises no drain: pods go as in Fluid's plain
+		// scale-in, and a victim deleted by hand is let go at once.
+		return "GracefulScaleIn is off"
 	}
 	return ""
 }
