@@ -21,12 +21,7 @@ var (
 // fixed yet, with the failure each must show. They are checked both ways:
 // such a seed must still fail that way (when the defect is fixed, the test
 // says to remove the entry), and every other seed must pass.
-var knownFailures = map[int64]string{
-	// GracefulScaleIn turned off while victims wanted again by a
-	// scale-out were decommissioned: their records are cleared without
-	// enableWorker or a restart, and they stay out of service.
-	142: "is not live in Alluxio",
-}
+var knownFailures = map[int64]string{}
 
 // TestSimulatedSchedules plays seeded fault schedules on simulated time
 // (simSchedule): the controller is reconciled only when it asks or when

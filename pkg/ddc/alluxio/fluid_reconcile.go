@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
@@ -28,7 +29,7 @@ func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1
 	}
 	scratch := rt.DeepCopy()
 	if !r.Gates.Enabled(features.GracefulScaleIn) {
-		if err := r.releaseRecords(ctx, workers); err != nil {
+		if err := r.releaseRecords(ctx, sts.Name, newFluidWorkers(sts).runs, workers); err != nil {
 			return ctrl.Result{}, err
 		}
 		r.closeOpenScaleIn(scratch, datav1alpha1.GracefulScaleInCondition)
@@ -65,18 +66,31 @@ func highestOrdinal(setName string, pods []corev1.Pod) int32 {
 }
 
 // releaseRecords removes our scale-in records and finalizer from pods:
-// with the gate off nothing is drained, and nothing may stay stuck.
-func (r *Reconciler) releaseRecords(ctx context.Context, pods []corev1.Pod) error {
+// with the gate off nothing is drained, and nothing may stay stuck. A
+// victim that may have been decommissioned and that the worker set still
+// runs is restarted: Alluxio takes a decommissioned worker back only when
+// its process restarts, and without it the worker would stay out of
+// service.
+func (r *Reconciler) releaseRecords(ctx context.Context, setName string, runs func(int32) bool, pods []corev1.Pod) error {
 	for i := range pods {
-		v := readVictim(&pods[i], 0)
+		ordinal, _ := podOrdinal(setName, pods[i].Name)
+		v := readVictim(&pods[i], ordinal)
 		if v.state == "" && !v.hasFinalizer() {
 			continue
 		}
+		decommissioned := !v.decommissionedAt.IsZero() || v.state.Holding()
 		v.state = ""
 		if err := v.persist(ctx, r.Client, false); err != nil {
 			return err
 		}
 		ctrl.LoggerFrom(ctx).Info("GracefulScaleIn is off: scale-in record removed", "pod", klog.KObj(&pods[i]))
+		if decommissioned && runs(ordinal) && !v.deleting() {
+			if err := r.Delete(ctx, &pods[i]); client.IgnoreNotFound(err) != nil {
+				return fmt.Errorf("restart pod %s: %w", pods[i].Name, err)
+			}
+			r.Recorder.Eventf(&pods[i], nil, corev1.EventTypeNormal, datav1alpha1.RestartedReason, "ScaleIn",
+				"GracefulScaleIn is off: restarted so that Alluxio takes the decommissioned worker back into service")
+		}
 	}
 	return nil
 }

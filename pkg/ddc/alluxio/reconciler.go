@@ -262,7 +262,7 @@ func splitPods(rt *datav1alpha1.AlluxioRuntime, pods []corev1.Pod) (workers []co
 // from a graceful scale-in (the gate switched off mid-way) are released,
 // so no pod stays stuck.
 func (r *Reconciler) reconcilePlainScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod) error {
-	if err := r.releaseRecords(ctx, workerPods); err != nil {
+	if err := r.releaseRecords(ctx, ws.object().GetName(), ws.runs, workerPods); err != nil {
 		return err
 	}
 	if rt.Spec.Replicas < ws.replicas() {

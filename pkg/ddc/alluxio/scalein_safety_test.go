@@ -175,3 +175,19 @@ func (e *engine) decommissionedAt(i int32) time.Time {
 	e.g.Expect(ok).To(BeTrue())
 	return parseTime(p.Annotations[datav1alpha1.ScaleInDecommissionedAtAnnotation])
 }
+
+// Turning the gate off while a decommissioned victim is wanted back
+// restarts its pod: Alluxio takes a decommissioned worker back only when
+// its process restarts, so it does not stay out of service.
+func TestGateTurnedOffRestartsADecommissionedVictimWantedBack(t *testing.T) {
+	e := newEngine(t, 3, datav1alpha1.ScaleInPolicy{})
+	e.scaleTo(2)
+	e.reconcileUntil(poll, 5, func() bool { return e.state(2) == "Draining" })
+	e.scaleTo(3)
+	gates := features.MutableGates.DeepCopy()
+	e.g.Expect(gates.SetFromMap(map[string]bool{string(features.GracefulScaleIn): false})).To(Succeed())
+	e.r.Gates = gates
+	e.reconcile()
+	e.g.Expect(e.state(2)).To(Equal("gone"), "restarted: its workload recreates it and the worker registers again")
+	e.g.Expect(e.eventsText()).To(ContainSubstring("restarted so that Alluxio takes the decommissioned worker back"))
+}
