@@ -366,7 +366,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, fluidCache cache.Cache) 
 		For(&datav1alpha1.AlluxioRuntime{}).
 		Owns(&appsv1.StatefulSet{}).
 		Owns(&corev1.Service{}).
-		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToRuntime),
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(runtimeNamedBy[client.Object](datav1alpha1.RuntimeNameLabel)),
 			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 				return o.GetLabels()[datav1alpha1.RuntimeNameLabel] != ""
 			}))).
@@ -377,8 +377,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, fluidCache cache.Cache) 
 			ReconciliationTimeout: reconcileTimeout,
 		})
 	if fluidCache != nil {
-		b = b.WatchesRawSource(source.Kind(fluidCache, &corev1.Pod{}, handler.TypedEnqueueRequestsFromMapFunc(fluidObjectToRuntime[*corev1.Pod]))).
-			WatchesRawSource(source.Kind(fluidCache, &appsv1.StatefulSet{}, handler.TypedEnqueueRequestsFromMapFunc(fluidObjectToRuntime[*appsv1.StatefulSet])))
+		b = b.WatchesRawSource(source.Kind(fluidCache, &corev1.Pod{}, handler.TypedEnqueueRequestsFromMapFunc(runtimeNamedBy[*corev1.Pod](datav1alpha1.FluidReleaseLabel)))).
+			WatchesRawSource(source.Kind(fluidCache, &appsv1.StatefulSet{}, handler.TypedEnqueueRequestsFromMapFunc(runtimeNamedBy[*appsv1.StatefulSet](datav1alpha1.FluidReleaseLabel))))
 	}
 	if r.KruiseInstalled {
 		b = b.Owns(&kruisev1beta1.StatefulSet{})
@@ -386,21 +386,15 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, fluidCache cache.Cache) 
 	return b.Complete(r)
 }
 
-// podToRuntime maps a pod to the runtime it belongs to.
-func podToRuntime(_ context.Context, o client.Object) []reconcile.Request {
-	name := o.GetLabels()[datav1alpha1.RuntimeNameLabel]
-	if name == "" {
-		return nil
+// runtimeNamedBy maps an object to the runtime named by its label: our
+// pods carry data.fluid.io/runtime, Fluid's pods and sets the Helm
+// release label.
+func runtimeNamedBy[T client.Object](label string) handler.TypedMapFunc[T, reconcile.Request] {
+	return func(_ context.Context, o T) []reconcile.Request {
+		name := o.GetLabels()[label]
+		if name == "" {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
 	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
-}
-
-// fluidObjectToRuntime maps a pod or set of Fluid's chart to its runtime,
-// named by the Helm release label.
-func fluidObjectToRuntime[T client.Object](_ context.Context, o T) []reconcile.Request {
-	name := o.GetLabels()[datav1alpha1.FluidReleaseLabel]
-	if name == "" {
-		return nil
-	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
 }

@@ -10,15 +10,11 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/events"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
@@ -161,14 +157,6 @@ type engine struct {
 
 var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 
-func testScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(datav1alpha1.AddToScheme(s))
-	utilruntime.Must(kruisev1beta1.AddToScheme(s))
-	return s
-}
-
 // newEngine runs a runtime of n workers whose pods started at t0 and
 // registered with a master that started before them.
 func newEngine(t *testing.T, n int32, policy datav1alpha1.ScaleInPolicy) *engine {
@@ -191,7 +179,7 @@ func newEngine(t *testing.T, n int32, policy datav1alpha1.ScaleInPolicy) *engine
 // server, before any runtime exists.
 func newBareEngine(t *testing.T) *engine {
 	g := NewWithT(t)
-	scheme := testScheme()
+	scheme := Scheme()
 	c := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&datav1alpha1.AlluxioRuntime{}).Build()
 	clock := clocktesting.NewFakeClock(t0)
 	master := newFakeMaster(t0.Add(-time.Hour))
