@@ -18,6 +18,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,8 +60,9 @@ type Options struct {
 	// Nodes are worker nodes (default 4): Fluid's workers use the host
 	// network, one per node.
 	Nodes int
-	// PodCIDR and NodeIPPrefix (defaults 127.0.4.0/24, 127.0.5.) keep this
-	// cluster's addresses apart from other suites'.
+	// PodCIDR and NodeIPPrefix (defaults $FLUID_POD_CIDR, else
+	// 127.0.4.0/24, and $FLUID_NODE_IP_PREFIX, else 127.0.5.) keep this
+	// cluster's addresses apart from other suites' and other stacks'.
 	PodCIDR, NodeIPPrefix string
 	// FluidTree is Fluid's source tree (CRDs, charts); default
 	// $FLUID_SRC, else bin/fluid-src/fluid-<FluidVersion>.
@@ -101,10 +103,10 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		opts.Nodes = 4
 	}
 	if opts.PodCIDR == "" {
-		opts.PodCIDR = "127.0.4.0/24"
+		opts.PodCIDR = cmp.Or(os.Getenv("FLUID_POD_CIDR"), "127.0.4.0/24")
 	}
 	if opts.NodeIPPrefix == "" {
-		opts.NodeIPPrefix = "127.0.5."
+		opts.NodeIPPrefix = cmp.Or(os.Getenv("FLUID_NODE_IP_PREFIX"), "127.0.5.")
 	}
 	if opts.FluidTree == "" {
 		opts.FluidTree = os.Getenv("FLUID_SRC")
