@@ -187,3 +187,27 @@ func (e *engine) eventsText() string {
 }
 
 var _ client.Object = &appsv1.StatefulSet{}
+
+// Fluid's worker set deleted while a worker drains (by hand, or by
+// Fluid's uninstall while the runtime stays): the garbage collector
+// deletes its pods, and none is kept Terminating by our finalizer.
+func TestFluidWorkerSetDeletedMidDrainLeavesNoPodStuck(t *testing.T) {
+	e := newFluidEngine(t, 3, nil)
+	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 1 })
+	e.fluidScalesTo(2)
+	for range 5 {
+		e.clock.Step(poll)
+		e.reconcileFluid()
+	}
+	e.g.Expect(e.state(2)).To(Equal("Draining"))
+	e.g.Expect(e.c.Delete(e.ctx, e.fluidSet())).To(Succeed())
+	for i := range int32(3) {
+		p, ok := e.pod(i)
+		e.g.Expect(ok).To(BeTrue())
+		e.g.Expect(e.c.Delete(e.ctx, &p)).To(Succeed(), "the garbage collector deletes the set's pods")
+	}
+	e.reconcile()
+	for i := range int32(3) {
+		e.g.Expect(e.state(i)).To(Equal("gone"), "worker %d kept by a finalizer after its set was deleted", i)
+	}
+}

@@ -99,6 +99,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if fluidSet != nil {
 		return r.reconcileFluidManaged(ctx, rt, fluidSet)
 	}
+	// Fluid's worker set gone while the runtime stays (deleted by hand, or
+	// uninstalled by Fluid): its pods go with it and none may keep our
+	// finalizer.
+	if err := r.releaseFluidPods(ctx, req.NamespacedName, "Fluid's worker set gone"); err != nil {
+		return ctrl.Result{}, err
+	}
 	if leave, err := r.leftAlone(ctx, rt); leave || err != nil {
 		return ctrl.Result{}, err
 	}
@@ -297,16 +303,27 @@ func (r *Reconciler) releaseAllPods(ctx context.Context, runtime types.Namespace
 	if err := r.List(ctx, pods, client.InNamespace(runtime.Namespace), client.MatchingLabels{datav1alpha1.RuntimeNameLabel: runtime.Name}); err != nil {
 		return fmt.Errorf("list pods of %s: %w", runtime, err)
 	}
-	if r.FluidReader != nil {
-		fluidPods := &corev1.PodList{}
-		if err := r.FluidReader.List(ctx, fluidPods, client.InNamespace(runtime.Namespace), client.MatchingLabels{datav1alpha1.FluidReleaseLabel: runtime.Name}); err != nil {
-			return fmt.Errorf("list Fluid's pods of %s: %w", runtime, err)
-		}
-		pods.Items = append(pods.Items, fluidPods.Items...)
+	return kerrors.NewAggregate([]error{r.releasePods(ctx, pods.Items, "runtime gone"), r.releaseFluidPods(ctx, runtime, "runtime gone")})
+}
+
+// releaseFluidPods removes our finalizer from the pods Fluid's chart made
+// for the runtime: called when the runtime or Fluid's worker set is gone,
+// since the garbage collector then deletes them and nothing recreates them.
+func (r *Reconciler) releaseFluidPods(ctx context.Context, runtime types.NamespacedName, why string) error {
+	if r.FluidReader == nil {
+		return nil
 	}
+	pods := &corev1.PodList{}
+	if err := r.FluidReader.List(ctx, pods, client.InNamespace(runtime.Namespace), client.MatchingLabels{datav1alpha1.FluidReleaseLabel: runtime.Name}); err != nil {
+		return fmt.Errorf("list Fluid's pods of %s: %w", runtime, err)
+	}
+	return r.releasePods(ctx, pods.Items, why)
+}
+
+func (r *Reconciler) releasePods(ctx context.Context, pods []corev1.Pod, why string) error {
 	var errs []error
-	for i := range pods.Items {
-		pod := &pods.Items[i]
+	for i := range pods {
+		pod := &pods[i]
 		if !containsString(pod.Finalizers, datav1alpha1.ScaleInFinalizer) {
 			continue
 		}
@@ -314,7 +331,7 @@ func (r *Reconciler) releaseAllPods(ctx context.Context, runtime types.Namespace
 			errs = append(errs, err)
 			continue
 		}
-		ctrl.LoggerFrom(ctx).Info("runtime gone: scale-in finalizer removed", "pod", klog.KObj(pod))
+		ctrl.LoggerFrom(ctx).Info(why+": scale-in finalizer removed", "pod", klog.KObj(pod))
 	}
 	return kerrors.NewAggregate(errs)
 }
