@@ -102,13 +102,21 @@ image: ## Build the controller's OCI image (static binary, empty base, user 6553
 	go run ./hack/image -out $(BIN)/image
 
 .PHONY: demo
-demo: ## Watch a graceful scale-in, 5 workers to 2, on a local cluster (builds what it needs, then cleans up).
-	@echo ">> [1/3] cluster binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, OpenKruise) into bin/k8s: built once, first time takes minutes"
-	@$(MAKE) --no-print-directory cluster-binaries
-	@echo ">> [2/3] the controller, the Alluxio emulator and the alluxio shim into bin/"
-	@$(MAKE) --no-print-directory build
+demo: ## Watch fluid-drain next to Fluid: Fluid's controllers, real Alluxio, a 4 → 2 scale-in under load with and without fluid-drain (builds what it needs, then cleans up).
+	@echo ">> [1/4] cluster binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) into bin/k8s: built once, first time takes minutes"
+	@$(MAKE) --no-print-directory test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok
+	@echo ">> [2/4] Fluid $(FLUID_VERSION)'s controllers into bin/fluid: built once"
+	@$(MAKE) --no-print-directory fluid-binaries
+	@echo ">> [3/4] fluid-drain's image and Helm"
+	@$(MAKE) --no-print-directory image $(HELM)
+	@go build -o $(BIN)/fluiddemo ./hack/fluiddemo
+	@echo ">> [4/4] running the demo (the first run also fetches Alluxio 2.9.6's jars with Maven)"
+	@FLUID_SRC="$(FLUID_TREE)" $(BIN)/fluiddemo $(DEMO_FLAGS)
+
+.PHONY: demo-standalone
+demo-standalone: ## Watch the standalone mode: fluid-drain runs the master and worker sets itself, 5 → 2 workers on an emulated Alluxio.
+	@$(MAKE) --no-print-directory cluster-binaries build
 	@go build -o $(BIN)/demo ./hack/demo
-	@echo ">> [3/3] running the demo"
 	@$(BIN)/demo $(DEMO_FLAGS)
 
 ##@ Tools

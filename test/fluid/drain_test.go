@@ -3,8 +3,6 @@ package fluid
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
-	"github.com/fluid-drain/fluid-drain/test/e2e/cluster"
 	e2estack "github.com/fluid-drain/fluid-drain/test/e2e/stack"
 	"github.com/fluid-drain/fluid-drain/test/fluid/stack"
 )
@@ -33,8 +30,7 @@ var drainWorkload = stack.Workload{FileSize: 256 << 10, CacheThrough: 12, ReadAf
 // holds each leaving pod until fluid-drain has decommissioned and drained
 // its worker, no read fails and no file is lost.
 func testGracefulScaleInNextToFluid(ctx context.Context, t *testing.T, rt stack.Runtime) {
-	stop := startFluidDrain(ctx, t)
-	defer stop()
+	ensureFluidDrain(ctx, t)
 	if err := s.CreateRuntime(ctx, &rt); err != nil {
 		t.Fatal(err)
 	}
@@ -63,46 +59,53 @@ func testGracefulScaleInNextToFluid(ctx context.Context, t *testing.T, rt stack.
 	}
 }
 
-// startFluidDrain installs the chart in mode fluid and runs the controller
-// extracted from the image, as the chart's service account (the cluster's
-// kubelets are fake, so the Deployment's pod is kept Pending).
-func startFluidDrain(ctx context.Context, t *testing.T) func() {
+// fluidDrain is fluid-drain as a Fluid user installs it (see
+// stack.InstallFluidDrain), installed once, by the first scenario that
+// needs it. Scenarios kill and restart the process; TestFluid stops it
+// at the end.
+type fluidDrain struct {
+	c *e2estack.Controller
+}
+
+var drain *fluidDrain
+
+// ensureFluidDrain installs and starts fluid-drain unless it runs.
+func ensureFluidDrain(ctx context.Context, t *testing.T) *fluidDrain {
 	t.Helper()
-	root := filepath.Join(s.Dir, "fluid-drain")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	repo, err := cluster.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, digest, err := e2estack.ControllerFromImage(ctx, repo, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const release, ns = "fluid-drain", "fluid-drain-system"
-	sets := []string{"mode=fluid", "image.repository=fluid-drain/alluxioruntime-controller", "image.digest=" + digest,
-		`nodeSelector.fluid-drain\.io/node=none`, "scaleIn.quietPeriod=5s", "scaleIn.pollInterval=2s", "scaleIn.drainTimeout=5m"}
-	if err := e2estack.HelmInstall(ctx, filepath.Join(repo, "bin", "helm"), s.Cluster.KubeconfigPath, release, filepath.Join(repo, "charts", "fluid-drain"), ns, sets...); err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig := filepath.Join(root, "controller.kubeconfig")
-	if err := e2estack.ServiceAccountKubeconfig(ctx, s.Cluster.Config, ns, release+"-controller-manager", kubeconfig); err != nil {
-		t.Fatal(err)
-	}
-	c, err := e2estack.StartController(ctx, e2estack.ControllerOptions{
-		Bin: bin, Kubeconfig: kubeconfig, LogPath: filepath.Join(s.LogDir, "fluid-drain.log"),
-		Args: []string{"--mode=fluid", "--quiet-period=5s", "--poll-interval=2s", "--drain-timeout=5m", "--zap-log-level=info"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func() {
-		if t.Failed() {
-			t.Logf("fluid-drain log (tail):\n%s", c.Tail(6000))
+	if drain == nil {
+		c, err := s.InstallFluidDrain(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		_ = c.Stop(10 * time.Second)
+		drain = &fluidDrain{c: c}
 	}
+	return drain
+}
+
+// kill ends the controller with SIGKILL: no shutdown, no last write.
+func (d *fluidDrain) kill() { d.c.Kill() }
+
+// restart starts a new controller process with the same options.
+func (d *fluidDrain) restart(ctx context.Context) error {
+	c, err := d.c.Restart(ctx)
+	if err != nil {
+		return err
+	}
+	d.c = c
+	return nil
+}
+
+// stopFluidDrain stops the controller, showing its log's tail when the
+// test failed.
+func stopFluidDrain(t *testing.T) {
+	if drain == nil {
+		return
+	}
+	if t.Failed() {
+		t.Logf("fluid-drain log (tail):\n%s", drain.c.Tail(6000))
+	}
+	_ = drain.c.Stop(10 * time.Second)
+	drain = nil
 }
 
 // watchScaleInStates records every scale-in state each of the runtime's

@@ -16,6 +16,7 @@ func TestFluid(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	rt := stack.Runtime{Namespace: "default", Name: "hbase", Workers: 4}
+	t.Cleanup(func() { stopFluidDrain(t) })
 
 	step := func(name string, f func(context.Context, *testing.T, stack.Runtime)) {
 		if !t.Run(name, func(t *testing.T) { f(ctx, t, rt) }) {
@@ -66,5 +67,9 @@ func TestFluid(t *testing.T) {
 			// long after each decommission.
 			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": "10s"}}
 		testGracefulScaleInNextToFluid(ctx, t, drained)
+	})
+	step("lifecycle: killed, scaled back out, timed out and forced, deleted, all mid-drain", func(ctx context.Context, t *testing.T, _ stack.Runtime) {
+		testScaleInLifecycleNextToFluid(ctx, t, stack.Runtime{Namespace: "default", Name: "flink", Workers: 4,
+			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": "10s"}})
 	})
 }

@@ -20,9 +20,13 @@ import (
 // ControllerManagerControllers are the controllers kube-controller-manager
 // runs: StatefulSets create and delete pods, the garbage collector removes
 // what an owner leaves, the namespace controller empties deleted
-// namespaces. No node-lifecycle controller runs: nodes are never marked
-// NotReady or tainted, and pods are never evicted.
-const ControllerManagerControllers = "statefulset-controller,garbage-collector-controller,namespace-controller"
+// namespaces, and the volume protection controllers release a
+// PersistentVolume or claim once nothing uses it (Fluid deletes its
+// dataset's PV and PVC when a runtime is deleted, and waits for them). No
+// node-lifecycle controller runs: nodes are never marked NotReady or
+// tainted, and pods are never evicted.
+const ControllerManagerControllers = "statefulset-controller,garbage-collector-controller,namespace-controller," +
+	"persistentvolume-protection-controller,persistentvolumeclaim-protection-controller"
 
 // ServiceCIDR is the API server's service range. Services get ClusterIPs
 // from it, but nothing (no kube-proxy) routes them: never send traffic to

@@ -115,7 +115,7 @@ func (s *Stack) ScaleInUnderLoad(ctx context.Context, r Runtime, to int, w Workl
 		}
 		for p := range sums {
 			placed[p] = true
-			if err := s.checkOnlyOn(ctx, r, p, ip, pods); err != nil {
+			if err := s.CheckOnlyOn(ctx, r, p, ip, pods); err != nil {
 				return fig, err
 			}
 		}
@@ -187,9 +187,9 @@ func (s *Stack) ScaleInUnderLoad(ctx context.Context, r Runtime, to int, w Workl
 	return fig, nil
 }
 
-// checkOnlyOn asks the master where path's blocks are (`alluxio fs
+// CheckOnlyOn asks the master where path's blocks are (`alluxio fs
 // location`) and fails unless that is the worker at ip alone.
-func (s *Stack) checkOnlyOn(ctx context.Context, r Runtime, path, ip string, pods map[string]string) error {
+func (s *Stack) CheckOnlyOn(ctx context.Context, r Runtime, path, ip string, pods map[string]string) error {
 	out, err := s.ExecIn(ctx, r.Namespace, r.MasterPod(), MasterContainer, "alluxio", "fs", "location", path)
 	if err != nil {
 		return err

@@ -324,3 +324,43 @@ func (s *Stack) LiveWorkerList(ctx context.Context, r Runtime) ([]MasterWorker, 
 	}
 	return out, nil
 }
+
+// RuntimeObject reads the AlluxioRuntime as the API server has it.
+func (s *Stack) RuntimeObject(ctx context.Context, r Runtime) (*unstructured.Unstructured, error) {
+	dyn, err := dynamic.NewForConfig(s.Cluster.Config)
+	if err != nil {
+		return nil, err
+	}
+	return dyn.Resource(AlluxioRuntimeResource).Namespace(r.Namespace).Get(ctx, r.Name, metav1.GetOptions{})
+}
+
+// AnnotateRuntime merges annotations into the AlluxioRuntime, as
+// `kubectl annotate` does; a nil value removes the annotation.
+func (s *Stack) AnnotateRuntime(ctx context.Context, r Runtime, ann map[string]any) error {
+	dyn, err := dynamic.NewForConfig(s.Cluster.Config)
+	if err != nil {
+		return err
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": ann}})
+	if err != nil {
+		return err
+	}
+	_, err = dyn.Resource(AlluxioRuntimeResource).Namespace(r.Namespace).Patch(ctx, r.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+	return err
+}
+
+// DeleteRuntime deletes the user's AlluxioRuntime and Dataset, as
+// `kubectl delete` of their manifests does (background propagation).
+func (s *Stack) DeleteRuntime(ctx context.Context, r Runtime) error {
+	dyn, err := dynamic.NewForConfig(s.Cluster.Config)
+	if err != nil {
+		return err
+	}
+	for _, gvr := range []schema.GroupVersionResource{AlluxioRuntimeResource, DatasetResource} {
+		err := dyn.Resource(gvr).Namespace(r.Namespace).Delete(ctx, r.Name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting %s %s: %w", gvr.Resource, r.Name, err)
+		}
+	}
+	return nil
+}

@@ -83,7 +83,7 @@ func (e *PodExecutor) Exec(ctx context.Context, namespace, pod, container string
 	}
 
 	stdout, stderr := newOutputBuffer(), newOutputBuffer()
-	streamErr := streamer.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
+	streamErr := streamer.StreamWithContext(quietTransportLog(ctx), remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
 	return stdout.Bytes(), stderr.Bytes(), classifyExecError(ctx, fmt.Sprintf("pod %s/%s container %s", namespace, pod, container), argv, stdout.Bytes(), stderr.Bytes(), streamErr)
 }
 

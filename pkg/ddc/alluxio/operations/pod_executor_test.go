@@ -12,12 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
+	"k8s.io/klog/v2"
 )
 
 // fakeAPIServer answers GET /api/v1/namespaces/fluid/pods/<name> on
@@ -59,6 +61,9 @@ type fakeStream struct {
 	stdout, stderr string
 	err            error
 	blockUntilDone bool
+	// transportHiccup is logged at Error through the context's logger,
+	// as client-go's websocket heartbeat does when a ping races the close.
+	transportHiccup string
 }
 
 func (f fakeStream) Stream(o remotecommand.StreamOptions) error {
@@ -66,6 +71,9 @@ func (f fakeStream) Stream(o remotecommand.StreamOptions) error {
 }
 
 func (f fakeStream) StreamWithContext(ctx context.Context, o remotecommand.StreamOptions) error {
+	if f.transportHiccup != "" {
+		klog.FromContext(ctx).Error(errors.New("use of closed network connection"), f.transportHiccup)
+	}
 	_, _ = o.Stdout.Write([]byte(f.stdout))
 	_, _ = o.Stderr.Write([]byte(f.stderr))
 	if f.blockUntilDone {
@@ -209,4 +217,33 @@ func TestExitCodeOfIgnoresErrorsWithoutAnExit(t *testing.T) {
 		_, ok := exitCodeOf(err)
 		NewWithT(t).Expect(ok).To(BeFalse(), "%v", err)
 	}
+}
+
+// countingSink counts the lines logged at each level.
+type countingSink struct {
+	errors, infos *int
+}
+
+func (s countingSink) Init(logr.RuntimeInfo)          {}
+func (s countingSink) Enabled(int) bool               { return true }
+func (s countingSink) Info(int, string, ...any)       { *s.infos++ }
+func (s countingSink) Error(error, string, ...any)    { *s.errors++ }
+func (s countingSink) WithValues(...any) logr.LogSink { return s }
+func (s countingSink) WithName(string) logr.LogSink   { return s }
+
+// The exec's outcome goes back to the caller; the stream's transport
+// hiccups must not reach the controller's log as Error lines (a drain
+// wait execs every poll, and Error means a human must look).
+func TestPodExecutorLogsTransportHiccupsBelowError(t *testing.T) {
+	g := NewWithT(t)
+	var errs, infos int
+	ctx := logr.NewContext(context.Background(), logr.New(countingSink{errors: &errs, infos: &infos}))
+	e := newTestPodExecutor(t, fakeAPIServer(t, masterPod(corev1.PodRunning)), fakeStream{stdout: "ok\n", transportHiccup: "Websocket Ping failed"}, nil)
+
+	stdout, _, err := e.Exec(ctx, "fluid", "hbase-master-0", "alluxio-master", decommissionArgv)
+
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(stdout)).To(Equal("ok\n"))
+	g.Expect(errs).To(BeZero(), "transport hiccup logged at Error")
+	g.Expect(infos).To(BeNumerically(">=", 1), "kept, as detail")
 }

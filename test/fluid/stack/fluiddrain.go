@@ -1,0 +1,55 @@
+package stack
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	e2estack "github.com/fluid-drain/fluid-drain/test/e2e/stack"
+)
+
+// FluidDrainRelease and FluidDrainNamespace are where InstallFluidDrain
+// installs fluid-drain's chart.
+const (
+	FluidDrainRelease   = "fluid-drain"
+	FluidDrainNamespace = "fluid-drain-system"
+)
+
+// DrainPolicy is fluid-drain's policy for Fluid's runtimes, as chart
+// values and the controller's flags: quick enough to watch.
+var DrainPolicy = map[string]string{"quietPeriod": "5s", "pollInterval": "2s", "drainTimeout": "5m"}
+
+// InstallFluidDrain installs fluid-drain the way a Fluid user does: its
+// chart in mode fluid (the admission guard, its RBAC and service account,
+// no CRD, Fluid's is in use), then runs the controller extracted from the
+// image, as the chart's service account. The cluster's kubelets are fake,
+// so the chart's Deployment is pinned to no node and the process stands
+// in for its pod. The controller's log is LogDir/fluid-drain.log.
+func (s *Stack) InstallFluidDrain(ctx context.Context) (*e2estack.Controller, error) {
+	root := filepath.Join(s.Dir, "fluid-drain")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
+	bin, digest, err := e2estack.ControllerFromImage(ctx, s.opts.Root, root)
+	if err != nil {
+		return nil, err
+	}
+	sets := []string{"mode=fluid", "image.repository=fluid-drain/alluxioruntime-controller", "image.digest=" + digest,
+		`nodeSelector.fluid-drain\.io/node=none`}
+	args := []string{"--mode=fluid", "--zap-log-level=info"}
+	for _, k := range []string{"quietPeriod", "pollInterval", "drainTimeout"} {
+		sets = append(sets, "scaleIn."+k+"="+DrainPolicy[k])
+	}
+	args = append(args, "--quiet-period="+DrainPolicy["quietPeriod"], "--poll-interval="+DrainPolicy["pollInterval"], "--drain-timeout="+DrainPolicy["drainTimeout"])
+	if err := e2estack.HelmInstall(ctx, filepath.Join(s.opts.Root, "bin", "helm"), s.Cluster.KubeconfigPath, FluidDrainRelease,
+		filepath.Join(s.opts.Root, "charts", "fluid-drain"), FluidDrainNamespace, sets...); err != nil {
+		return nil, err
+	}
+	kubeconfig := filepath.Join(root, "controller.kubeconfig")
+	if err := e2estack.ServiceAccountKubeconfig(ctx, s.Cluster.Config, FluidDrainNamespace, FluidDrainRelease+"-controller-manager", kubeconfig); err != nil {
+		return nil, err
+	}
+	return e2estack.StartController(ctx, e2estack.ControllerOptions{
+		Bin: bin, Kubeconfig: kubeconfig, LogPath: filepath.Join(s.LogDir, "fluid-drain.log"), Args: args,
+	})
+}
