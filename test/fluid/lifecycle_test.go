@@ -192,7 +192,7 @@ func (lc *lifecycle) deletedMidDrain(ctx context.Context, t *testing.T) {
 		t.Fatal(err)
 	}
 	var left []string
-	err := pollFor(ctx, 3*time.Minute, func() bool {
+	err := s.Poll(ctx, 3*time.Minute, func() bool {
 		pods, err := s.Cluster.Clientset.CoreV1().Pods(lc.rt.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "release=" + lc.rt.Name})
 		if err != nil {
 			return false
@@ -252,7 +252,7 @@ func (lc *lifecycle) podUIDs(ctx context.Context, t *testing.T) map[string]types
 func (lc *lifecycle) waitState(ctx context.Context, t *testing.T, pod, state string, timeout time.Duration) {
 	t.Helper()
 	var last *corev1.Pod
-	err := pollFor(ctx, timeout, func() bool {
+	err := s.Poll(ctx, timeout, func() bool {
 		last = lc.pod(ctx, t, pod)
 		return last != nil && last.Annotations[datav1alpha1.ScaleInStateAnnotation] == state
 	})
@@ -267,7 +267,7 @@ func (lc *lifecycle) waitState(ctx context.Context, t *testing.T, pod, state str
 func (lc *lifecycle) waitGone(ctx context.Context, t *testing.T, pod string, timeout time.Duration) {
 	t.Helper()
 	var last *corev1.Pod
-	err := pollFor(ctx, timeout, func() bool {
+	err := s.Poll(ctx, timeout, func() bool {
 		last = lc.pod(ctx, t, pod)
 		_, running := s.Runner.Pods()[lc.rt.Namespace+"/"+pod]
 		return last == nil && !running
@@ -297,7 +297,7 @@ func (lc *lifecycle) wantPassedThrough(t *testing.T, pod string, want ...string)
 func (lc *lifecycle) wantCondition(ctx context.Context, t *testing.T, message string) {
 	t.Helper()
 	var cond *metav1.Condition
-	err := pollFor(ctx, time.Minute, func() bool {
+	err := s.Poll(ctx, time.Minute, func() bool {
 		cond = gracefulScaleIn(ctx, t, lc.rt)
 		return cond != nil && cond.Status == metav1.ConditionTrue && strings.Contains(cond.Message, message)
 	})
@@ -342,17 +342,4 @@ func describePod(p *corev1.Pod) string {
 		return "gone"
 	}
 	return fmt.Sprintf("%s state %q finalizers %v deleting %v", p.Name, p.Annotations[datav1alpha1.ScaleInStateAnnotation], p.Finalizers, p.DeletionTimestamp != nil)
-}
-
-func pollFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
-	return nil
 }

@@ -128,7 +128,7 @@ func (s *Stack) ScaleInUnderLoad(ctx context.Context, r Runtime, to int, w Workl
 		return fig, err
 	}
 	defer func() { _, _ = reader.Stop() }()
-	if err := s.poll(ctx, 3*time.Minute, func() bool { return reader.Tally().Reads >= len(files) }); err != nil {
+	if err := s.Poll(ctx, 3*time.Minute, func() bool { return reader.Tally().Reads >= len(files) }); err != nil {
 		return fig, fmt.Errorf("the reader did not finish a first round: %w", err)
 	}
 	logf("first round read: %+v; scaling %s/%s to %d", summarize(reader.Tally()), r.Namespace, r.Name, to)
@@ -140,7 +140,7 @@ func (s *Stack) ScaleInUnderLoad(ctx context.Context, r Runtime, to int, w Workl
 	for i := to; i < r.Workers; i++ {
 		leaving = append(leaving, r.Namespace+"/"+r.WorkerPod(i))
 	}
-	err = s.poll(ctx, 10*time.Minute, func() bool {
+	err = s.Poll(ctx, 10*time.Minute, func() bool {
 		pods, err := s.WorkerPods(ctx, r)
 		if err != nil || len(pods) != to {
 			return false

@@ -154,7 +154,7 @@ func (s *Stack) State(ctx context.Context, r Runtime) (State, error) {
 func (s *Stack) WaitSetUp(ctx context.Context, r Runtime, timeout time.Duration) error {
 	var last State
 	var lastErr error
-	err := s.poll(ctx, timeout, func() bool {
+	err := s.Poll(ctx, timeout, func() bool {
 		last, lastErr = s.State(ctx, r)
 		return lastErr == nil && last.DatasetPhase == "Bound" && last.MasterPhase == "Ready" && last.WorkerPhase == "Ready" && last.WorkersReady == int64(r.Workers)
 	})
@@ -185,7 +185,7 @@ func (s *Stack) LiveWorkers(ctx context.Context, r Runtime) (int, string, error)
 func (s *Stack) WaitLiveWorkers(ctx context.Context, r Runtime, n int, timeout time.Duration) error {
 	var got int
 	var lastErr error
-	err := s.poll(ctx, timeout, func() bool {
+	err := s.Poll(ctx, timeout, func() bool {
 		got, _, lastErr = s.LiveWorkers(ctx, r)
 		return lastErr == nil && got == n
 	})
@@ -247,7 +247,9 @@ func (s *Stack) ClientProperties(r Runtime) (map[string]string, error) {
 	return out, nil
 }
 
-func (s *Stack) poll(ctx context.Context, timeout time.Duration, cond func() bool) error {
+// Poll calls cond every second until it holds, timeout passes, ctx ends or
+// the cluster fails.
+func (s *Stack) Poll(ctx context.Context, timeout time.Duration, cond func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
