@@ -43,6 +43,10 @@ type Runtime struct {
 	// UFSDir is the local folder the Dataset mounts (local://UFSDir);
 	// CreateRuntime makes one under the stack's Dir when empty.
 	UFSDir string
+	// JobService: the runner runs the runtime's job master and job
+	// workers too, so ASYNC_THROUGH files get persisted and `alluxio fs
+	// persist` works. Off, the runtime costs half the JVMs.
+	JobService bool
 }
 
 // MasterPod and its container, where Fluid (and the tests) run the CLI.
@@ -85,6 +89,8 @@ func (s *Stack) CreateRuntime(ctx context.Context, r *Runtime) error {
 	if err != nil {
 		return err
 	}
+	// Before the runtime exists, so its first pods get it.
+	s.Runner.SetJobService(r.Namespace, r.Name, r.JobService)
 	dyn, err := dynamic.NewForConfig(s.Cluster.Config)
 	if err != nil {
 		return err
