@@ -271,6 +271,22 @@ func (s *Stack) poll(ctx context.Context, timeout time.Duration, cond func() boo
 	}
 }
 
+// UnderStoreRoot is the folder on this machine that the runtime's
+// master mounts as Alluxio's root (its root UFS, as the runner mapped
+// it): an Alluxio path p is persisted at UnderStoreRoot + p.
+func (s *Stack) UnderStoreRoot(r Runtime) (string, error) {
+	st, ok := s.Runner.Pods()[r.Namespace+"/"+r.MasterPod()]
+	if !ok || st.Plan == nil {
+		return "", fmt.Errorf("the runner does not run %s/%s", r.Namespace, r.MasterPod())
+	}
+	for _, p := range st.Plan.Processes {
+		if root := p.Properties["alluxio.master.mount.table.root.ufs"]; p.Container == MasterContainer && root != "" {
+			return root, nil
+		}
+	}
+	return "", fmt.Errorf("%s/%s: no alluxio.master.mount.table.root.ufs", r.Namespace, r.MasterPod())
+}
+
 // MasterWorker is one worker as the master's REST API lists it.
 type MasterWorker struct {
 	Host           string
