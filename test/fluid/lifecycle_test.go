@@ -67,7 +67,7 @@ func wantNoErrorLines(t *testing.T) {
 
 type lifecycle struct {
 	rt    stack.Runtime
-	marks func() map[string][]string
+	marks func() map[string][]stateMark
 }
 
 // killedMidDrain: 4 → 3; while worker 3 drains, SIGKILL; the guard keeps
@@ -95,11 +95,15 @@ func (lc *lifecycle) killedMidDrain(ctx context.Context, t *testing.T) {
 	}
 }
 
-// scaledBackOutMidDrain: 3 → 1 while a workload reads; once both leaving
+// scaledBackOutMidDrain: 3 → 1 while a workload reads; while both leaving
 // workers drain, back to 3: both are cancelled, restarted (Alluxio takes
 // a decommissioned worker back only then) and serve again, with no read
 // failed and no file lost.
 func (lc *lifecycle) scaledBackOutMidDrain(ctx context.Context, t *testing.T) {
+	// A quiet period of 30s keeps both draining until Fluid has raised its
+	// worker set's replicas again, however slow the machine.
+	lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: "30s"})
+	defer lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: nil})
 	c, files := lc.writeFiles(ctx, t, "scale-back-out", 8)
 	reader, err := c.StartReading(ctx, files)
 	if err != nil {
@@ -282,7 +286,10 @@ func (lc *lifecycle) waitGone(ctx context.Context, t *testing.T, pod string, tim
 // order.
 func (lc *lifecycle) wantPassedThrough(t *testing.T, pod string, want ...string) {
 	t.Helper()
-	got := lc.marks()[pod]
+	var got []string
+	for _, m := range lc.marks()[pod] {
+		got = append(got, m.State)
+	}
 	i := 0
 	for _, st := range got {
 		if i < len(want) && st == want[i] {
