@@ -95,7 +95,10 @@ type simSchedule struct {
 	refresh        time.Duration
 	opTime         time.Duration
 	decomTime      time.Duration
-	faults         []simFault
+	// cacheLag bounds how long the controller's cache takes to see a
+	// write (0 to 2 poll intervals).
+	cacheLag time.Duration
+	faults   []simFault
 }
 
 func (s simSchedule) String() string {
@@ -107,8 +110,8 @@ func (s simSchedule) String() string {
 	if s.kruise {
 		kind = "Advanced StatefulSet"
 	}
-	return fmt.Sprintf("seed %d: %d workers (%s) scaled to %d; GracefulScaleIn %v; maxConcurrent %s, drainTimeout %s, onDrainTimeout %s, poll %s, quiet %s, refresh %s, decommission takes %s, operations %s; %d faults",
-		s.seed, s.initial, kind, s.first, s.graceful, mc, s.drainTimeout, s.onTimeout, s.poll, s.quiet, s.refresh, s.decomTime, s.opTime, len(s.faults))
+	return fmt.Sprintf("seed %d: %d workers (%s) scaled to %d; GracefulScaleIn %v; maxConcurrent %s, drainTimeout %s, onDrainTimeout %s, poll %s, quiet %s, refresh %s, decommission takes %s, operations %s, cache lag up to %s; %d faults",
+		s.seed, s.initial, kind, s.first, s.graceful, mc, s.drainTimeout, s.onTimeout, s.poll, s.quiet, s.refresh, s.decomTime, s.opTime, s.cacheLag, len(s.faults))
 }
 
 func pick[T any](rng *rand.Rand, xs ...T) T { return xs[rng.IntN(len(xs))] }
@@ -183,12 +186,16 @@ func newSimSchedule(seed int64) simSchedule {
 		}
 		s.faults = append(s.faults, f)
 	}
+	// Drawn apart, so that the faults above stay those each seed had
+	// before.
+	more := rand.New(rand.NewPCG(uint64(seed), 0x1a66))
+	s.cacheLag = time.Duration(more.IntN(5)) * s.poll / 2
 	return s
 }
 
 // run plays the schedule and returns the world with its log and failures.
 func (s simSchedule) run() *simWorld {
-	w := newSimWorld(s.seed, s.kruise)
+	w := newSimWorld(s.seed, s.kruise, s.cacheLag)
 	w.graceful = s.graceful
 	w.alx = newSimAlluxio(w, w.clock, rand.New(rand.NewPCG(uint64(s.seed), 0xc11e)), s.refresh, s.opTime, s.decomTime)
 	w.newController()
