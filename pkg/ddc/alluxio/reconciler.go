@@ -310,7 +310,8 @@ func (r *Reconciler) releaseAllPods(ctx context.Context, runtime types.Namespace
 		if !containsString(pod.Finalizers, datav1alpha1.ScaleInFinalizer) {
 			continue
 		}
-		if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); err != nil {
+		// Not found: it left already, and the cache has not seen it go.
+		if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -202,7 +202,8 @@ func (s *scaleIn) releaseFinalizers(ctx context.Context) error {
 		if !s.releasable(v) {
 			continue
 		}
-		if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); err != nil {
+		// Not found: it left already, and the cache has not seen it go.
+		if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {
 			return err
 		}
 		ctrl.LoggerFrom(ctx).Info("scale-in finalizer removed", "pod", klog.KObj(v.pod), "state", v.state)
