@@ -670,14 +670,14 @@ func (w *simWorld) syncGone() {
 		if !inc.started {
 			continue
 		}
-		ops, unpersisted, wasLive, decommissionedAt := w.alx.stop(inc.ip)
+		ops, unpersisted, wasLive, decommissionedAt, unlisted, listing := w.alx.stop(inc.ip)
 		state := inc.last.Annotations[datav1alpha1.ScaleInStateAnnotation]
 		w.logf("%s (%s) gone, last state %q: %d operations in flight, %d unpersisted files", inc.name, inc.ip, state, ops, len(unpersisted))
 		if w.exemptOf(inc) != "" {
 			continue
 		}
 		if inc.byHand {
-			w.checkDecommissioned(inc, wasLive, decommissionedAt)
+			w.checkDecommissioned(inc, wasLive, decommissionedAt, unlisted, listing)
 			continue
 		}
 		if ops > 0 {
@@ -686,18 +686,25 @@ func (w *simWorld) syncGone() {
 		if len(unpersisted) > 0 {
 			w.failf("%s (%s) left holding %d files not yet persisted, e.g. %s: data lost", inc.name, inc.ip, len(unpersisted), unpersisted[0])
 		}
-		w.checkDecommissioned(inc, wasLive, decommissionedAt)
+		w.checkDecommissioned(inc, wasLive, decommissionedAt, unlisted, listing)
 	}
 }
 
 // checkDecommissioned: a worker leaves only once the master stopped
-// handing it to clients and their worker lists have refreshed since.
-func (w *simWorld) checkDecommissioned(inc *simIncarnation, wasLive bool, decommissionedAt time.Time) {
-	if wasLive {
+// handing it to clients and every client's worker list has been refreshed
+// past it: the refresh interval in force (which may have changed) has
+// passed since its decommission at some point, and no client still lists
+// it.
+func (w *simWorld) checkDecommissioned(inc *simIncarnation, wasLive bool, decommissionedAt time.Time, unlisted bool, listing []string) {
+	switch {
+	case wasLive:
 		w.failf("%s (%s) left while the master still handed it to clients (never decommissioned; deleted by hand: %v)", inc.name, inc.ip, inc.byHand)
-	} else if !decommissionedAt.IsZero() && w.clock.Now().Sub(decommissionedAt) < w.alx.refresh {
-		w.failf("%s (%s) left %s after its decommission, before the clients' refresh interval (%s); deleted by hand: %v",
+	case !decommissionedAt.IsZero() && !unlisted:
+		w.failf("%s (%s) left %s after its decommission, before the clients' refresh interval in force (%s); deleted by hand: %v",
 			inc.name, inc.ip, w.clock.Now().Sub(decommissionedAt), w.alx.refresh, inc.byHand)
+	case len(listing) > 0:
+		w.failf("%s (%s) left while %v still listed it (decommissioned at %s); deleted by hand: %v",
+			inc.name, inc.ip, listing, decommissionedAt.Sub(w.start), inc.byHand)
 	}
 }
 
