@@ -673,7 +673,10 @@ func (w *simWorld) syncGone() {
 		ops, unpersisted, wasLive, decommissionedAt, unlisted, listing := w.alx.stop(inc.ip)
 		state := inc.last.Annotations[datav1alpha1.ScaleInStateAnnotation]
 		w.logf("%s (%s) gone, last state %q: %d operations in flight, %d unpersisted files", inc.name, inc.ip, state, ops, len(unpersisted))
-		if w.exemptOf(inc) != "" {
+		if why := w.exemptOf(inc); why != "" {
+			// Kept: clients may still route to it after the gate is
+			// back on, and nothing was promised when it left.
+			inc.exempt = why
 			continue
 		}
 		if inc.byHand {
