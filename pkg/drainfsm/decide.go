@@ -176,7 +176,7 @@ func decideWanted(f Facts, p Policy) Decision {
 	case f.State == Decommissioning && !f.Worker.Live && !f.Worker.Lost:
 		// Decommissioned already: record it, then wait like a drain.
 		return Decision{Event: Decommissioned, Reason: CancellingReason, Message: "wanted again, but the master already stopped routing work to it"}
-	case f.State == Decommissioning:
+	case f.State == Decommissioning || f.Forced && f.State == Scaled:
 		return cancel
 	case f.Forced:
 		// Taken back without waiting for its work or its clients'
