@@ -23,7 +23,7 @@ const (
 	PropGateOff       Property = "turning GracefulScaleIn off closes an open scale-in and releases every pod"
 	PropMaxConcurrent Property = "at most maxConcurrent workers are decommissioned at once"
 	PropTimeout       Property = "drainTimeout bounds the wait, then onDrainTimeout decides"
-	PropRuntimeGone   Property = "no pod keeps the finalizer once its runtime is gone"
+	PropRuntimeGone   Property = "no pod keeps the finalizer once its runtime, or Fluid's worker set, is gone"
 	PropRefreshNow    Property = "the refresh interval waited for is the one the runtime's properties give now, read again on every reconcile"
 	PropCacheLag      Property = "the worker set drops a worker only once the API server, not just the cache, shows it drained"
 )
@@ -45,6 +45,7 @@ const (
 	records   = "pkg/ddc/alluxio/fluid_reconcile.go"
 	victims   = "pkg/ddc/alluxio/victims.go"
 	selection = "pkg/ddc/alluxio/victim_selection.go"
+	executor  = "pkg/ddc/alluxio/operations/pod_executor.go"
 )
 
 // Catalogue is every mutant `make mutants` runs.
@@ -256,5 +257,15 @@ var Catalogue = []Mutant{
 		Name: "runtime-gone-finalizers-kept", Property: PropRuntimeGone,
 		Change: "pods of a deleted runtime keep the finalizer",
 		Edits:  []Edit{{reconcile, "if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {", "if err := error(nil); err != nil {"}},
+	},
+	{
+		Name: "fluid-set-gone-finalizers-kept", Property: PropRuntimeGone,
+		Change: "pods of a Fluid worker set deleted while its runtime stays keep the finalizer",
+		Edits:  []Edit{{reconcile, "if err := r.releaseFluidPods(ctx, req.NamespacedName, \"Fluid's worker set gone\"); err != nil {", "if err := error(nil); err != nil {"}},
+	},
+	{
+		Name: "exec-transport-errors-logged", Property: PropLog,
+		Change: "the exec stream's transport hiccups during a drain reach the log as Error lines",
+		Edits:  []Edit{{executor, "streamer.StreamWithContext(quietTransportLog(ctx),", "streamer.StreamWithContext(ctx,"}},
 	},
 }
