@@ -39,14 +39,7 @@ var drainWorkload = stack.Workload{FileSize: 256 << 10, CacheThrough: 8, AsyncTh
 // the reason UnpersistedData, until it is; no read fails and no file is
 // lost.
 func testGracefulScaleInNextToFluid(ctx context.Context, t *testing.T, rt stack.Runtime) {
-	ensureFluidDrain(ctx, t)
-	if err := s.CreateRuntime(ctx, &rt); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.WaitSetUp(ctx, rt, 8*time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	marks := watchScaleInStates(ctx, t, rt)
+	marks := setUpNextToFluid(ctx, t, &rt)
 	conds := watchGracefulScaleIn(ctx, t, rt)
 	fig, err := s.ScaleInUnderLoad(ctx, rt, 2, drainWorkload, s.ScaleRuntime, t.Logf)
 	if err != nil {
@@ -193,6 +186,21 @@ func ensureFluidDrain(ctx context.Context, t *testing.T) *fluidDrain {
 		drain = &fluidDrain{c: c}
 	}
 	return drain
+}
+
+// setUpNextToFluid starts fluid-drain unless it runs, has Fluid set up a
+// runtime from the user's manifests, and records the scale-in states its
+// worker pods carry from then on.
+func setUpNextToFluid(ctx context.Context, t *testing.T, rt *stack.Runtime) func() map[string][]stateMark {
+	t.Helper()
+	ensureFluidDrain(ctx, t)
+	if err := s.CreateRuntime(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitSetUp(ctx, *rt, 8*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	return watchScaleInStates(ctx, t, *rt)
 }
 
 // kill ends the controller with SIGKILL: no shutdown, no last write.

@@ -25,14 +25,7 @@ import (
 // fluid-drain killed and restarted, the runtime scaled back out, a drain
 // timeout with Force, and the runtime deleted.
 func testScaleInLifecycleNextToFluid(ctx context.Context, t *testing.T, rt stack.Runtime) {
-	ensureFluidDrain(ctx, t)
-	if err := s.CreateRuntime(ctx, &rt); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.WaitSetUp(ctx, rt, 8*time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	marks := watchScaleInStates(ctx, t, rt)
+	marks := setUpNextToFluid(ctx, t, &rt)
 	lc := &lifecycle{rt: rt, marks: marks}
 	for _, sc := range []struct {
 		name string
