@@ -141,7 +141,7 @@ func demoRuntime(name string) stack.Runtime {
 // (as when the job service is busy): when the scale-in starts, it exists
 // only in that worker's cache.
 var demoWorkload = stack.Workload{FileSize: 256 << 10, CacheThrough: 8, AsyncThrough: 4,
-	PerLeavingWorkerDelayed: 1, PersistDelay: 30 * time.Second, ReadAfter: 10 * time.Second}
+	PerLeavingWorkerDelayed: 1, PersistDelay: 30 * time.Second, ReadAfter: 5 * time.Second}
 
 // setUp creates both runtimes at once and waits until Fluid reports them
 // Ready with a real Alluxio behind each.

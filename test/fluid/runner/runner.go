@@ -228,7 +228,7 @@ func (r *Runner) sync(ctx context.Context) error {
 	}
 	r.mu.Unlock()
 	for _, pr := range gone {
-		r.stopPod(pr, "pod deleted or no longer Running")
+		r.stopPod(pr, "pod deleted or no longer Running", podStopGrace)
 	}
 	for _, p := range fresh {
 		if err := r.startPod(ctx, p); err != nil {
@@ -323,9 +323,18 @@ func (r *Runner) startProcesses(ctx context.Context, j jvm, pr *podRun) error {
 	return nil
 }
 
-// stopPod ends the pod's processes (SIGTERM, SIGKILL after 10s) and
+// Grace periods between SIGTERM and SIGKILL: a deleted pod's processes
+// get a kubelet's usual time to shut down (a worker's shutdown is part of
+// what the suites watch); at the runner's own stop nothing is watched any
+// more, so its servers are not waited on.
+const (
+	podStopGrace    = 10 * time.Second
+	runnerStopGrace = time.Second
+)
+
+// stopPod ends the pod's processes (SIGTERM, SIGKILL after grace) and
 // removes its folder but its logs: its cache and journal go with it.
-func (r *Runner) stopPod(pr *podRun, why string) {
+func (r *Runner) stopPod(pr *podRun, why string, grace time.Duration) {
 	r.mu.Lock()
 	pr.stopped = true
 	procs := make([]*proc, 0, len(pr.procs))
@@ -338,7 +347,7 @@ func (r *Runner) stopPod(pr *podRun, why string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = p.stop(syscall.SIGTERM, 10*time.Second)
+			_ = p.stop(syscall.SIGTERM, grace)
 			r.cfg.Log.Info("stopped", "pod", pr.key, "container", p.container, "pid", p.pid(), "reason", why)
 		}()
 	}
@@ -365,7 +374,7 @@ func (r *Runner) stopAll() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.stopPod(pr, "runner stopping")
+			r.stopPod(pr, "runner stopping", runnerStopGrace)
 		}()
 	}
 	wg.Wait()

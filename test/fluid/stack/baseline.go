@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/fluid-drain/fluid-drain/test/fluid/workload"
 )
 
@@ -98,73 +100,12 @@ func (s *Stack) ScaleInUnderLoad(ctx context.Context, r Runtime, to int, w Workl
 	if err != nil {
 		return fig, err
 	}
-	files := map[string]string{}
-	durable := map[string]bool{}
-	write := func(kind string, n int, prefix string, extra map[string]string) (map[string]string, error) {
-		if n == 0 {
-			return nil, nil
-		}
-		var paths []string
-		for i := 0; i < n; i++ {
-			paths = append(paths, fmt.Sprintf("/workload/%s-%d", prefix, i))
-		}
-		sums, err := c.Write(ctx, kind, w.FileSize, paths, extra)
-		for p, sum := range sums {
-			files[p] = sum
-		}
-		return sums, err
-	}
-	sums, err := write("CACHE_THROUGH", w.CacheThrough, "cache-through", nil)
+	wr, err := s.writeWorkload(ctx, c, r, to, w)
 	if err != nil {
 		return fig, err
 	}
-	for p := range sums {
-		durable[p] = true
-	}
-	if _, err := write("MUST_CACHE", w.MustCache, "must-cache", nil); err != nil {
-		return fig, err
-	}
-	if _, err := write("ASYNC_THROUGH", w.AsyncThrough, "async-through", nil); err != nil {
-		return fig, err
-	}
-	pods, err := s.WorkerPods(ctx, r)
-	if err != nil {
-		return fig, err
-	}
-	placed := map[string]bool{}
-	var delayed []string
-	for i := to; i < r.Workers; i++ {
-		pod := r.WorkerPod(i)
-		ip := pods[pod]
-		if ip == "" {
-			return fig, fmt.Errorf("worker pod %s has no IP", pod)
-		}
-		// A client on the worker's node writes to that worker first.
-		sums, err := write("MUST_CACHE", w.PerLeavingWorker, "on-"+pod, map[string]string{"alluxio.user.hostname": ip})
-		if err != nil {
-			return fig, err
-		}
-		for p := range sums {
-			placed[p] = true
-			if err := s.CheckOnlyOn(ctx, r, p, ip, pods); err != nil {
-				return fig, err
-			}
-		}
-		sums, err = write("ASYNC_THROUGH", w.PerLeavingWorkerDelayed, "async-through-delayed-on-"+pod, map[string]string{
-			"alluxio.user.hostname":                           ip,
-			"alluxio.user.file.persistence.initial.wait.time": fmt.Sprintf("%dms", w.PersistDelay.Milliseconds()),
-		})
-		if err != nil {
-			return fig, err
-		}
-		for p := range sums {
-			delayed = append(delayed, p)
-			fig.DelayedOn[pod] = append(fig.DelayedOn[pod], p)
-			if err := s.CheckOnlyOn(ctx, r, p, ip, pods); err != nil {
-				return fig, err
-			}
-		}
-	}
+	files, durable, placed, delayed := wr.files, wr.durable, wr.placed, wr.delayed
+	fig.DelayedOn = wr.delayedOn
 	fig.Files, fig.Placed, fig.Delayed = len(files), len(placed), len(delayed)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
@@ -253,6 +194,109 @@ func (s *Stack) ScaleInUnderLoad(ctx context.Context, r Runtime, to int, w Workl
 		}
 	}
 	return fig, nil
+}
+
+// written is what writeWorkload wrote: every file's checksum by path, and
+// which files are durable (CACHE_THROUGH), placed only on a leaving worker,
+// or of delayed persistence (also by leaving pod).
+type written struct {
+	files     map[string]string
+	durable   map[string]bool
+	placed    map[string]bool
+	delayed   []string
+	delayedOn map[string][]string
+}
+
+// writeWorkload writes w's files for a scale-in of r to `to` workers. The
+// writers are separate client processes (a JVM each, seconds to start):
+// they run at the same time, one for each write type and one for each
+// leaving worker's node, which also checks that its files are on that
+// worker alone.
+func (s *Stack) writeWorkload(ctx context.Context, c *workload.Client, r Runtime, to int, w Workload) (*written, error) {
+	out := &written{files: map[string]string{}, durable: map[string]bool{}, placed: map[string]bool{}, delayedOn: map[string][]string{}}
+	var mu sync.Mutex
+	write := func(kind string, n int, prefix string, extra map[string]string) (map[string]string, error) {
+		if n == 0 {
+			return nil, nil
+		}
+		var paths []string
+		for i := 0; i < n; i++ {
+			paths = append(paths, fmt.Sprintf("/workload/%s-%d", prefix, i))
+		}
+		sums, err := c.Write(ctx, kind, w.FileSize, paths, extra)
+		mu.Lock()
+		defer mu.Unlock()
+		for p, sum := range sums {
+			out.files[p] = sum
+		}
+		return sums, err
+	}
+	pods, err := s.WorkerPods(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	var g errgroup.Group
+	g.Go(func() error {
+		sums, err := write("CACHE_THROUGH", w.CacheThrough, "cache-through", nil)
+		mu.Lock()
+		defer mu.Unlock()
+		for p := range sums {
+			out.durable[p] = true
+		}
+		return err
+	})
+	g.Go(func() error {
+		_, err := write("MUST_CACHE", w.MustCache, "must-cache", nil)
+		return err
+	})
+	g.Go(func() error {
+		_, err := write("ASYNC_THROUGH", w.AsyncThrough, "async-through", nil)
+		return err
+	})
+	for i := to; i < r.Workers; i++ {
+		pod := r.WorkerPod(i)
+		ip := pods[pod]
+		if ip == "" {
+			return nil, fmt.Errorf("worker pod %s has no IP", pod)
+		}
+		g.Go(func() error {
+			// A client on the worker's node writes to that worker first.
+			sums, err := write("MUST_CACHE", w.PerLeavingWorker, "on-"+pod, map[string]string{"alluxio.user.hostname": ip})
+			if err != nil {
+				return err
+			}
+			for p := range sums {
+				if err := s.CheckOnlyOn(ctx, r, p, ip, pods); err != nil {
+					return err
+				}
+				mu.Lock()
+				out.placed[p] = true
+				mu.Unlock()
+			}
+			sums, err = write("ASYNC_THROUGH", w.PerLeavingWorkerDelayed, "async-through-delayed-on-"+pod, map[string]string{
+				"alluxio.user.hostname":                           ip,
+				"alluxio.user.file.persistence.initial.wait.time": fmt.Sprintf("%dms", w.PersistDelay.Milliseconds()),
+			})
+			if err != nil {
+				return err
+			}
+			for p := range sums {
+				if err := s.CheckOnlyOn(ctx, r, p, ip, pods); err != nil {
+					return err
+				}
+				mu.Lock()
+				out.delayed = append(out.delayed, p)
+				out.delayedOn[pod] = append(out.delayedOn[pod], p)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sort.Strings(out.delayed)
+	return out, nil
 }
 
 // watchUnderStore records, until ctx ends, when each path first appears

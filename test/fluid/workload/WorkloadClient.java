@@ -9,7 +9,8 @@
 //     -> "read <path> ok" | "read <path> mismatch" | "read <path> failed <error>"
 //
 // Read rounds go over every path in turn; with 0 rounds it stops once
-// stdin is closed (the caller's way to say "enough"). A read taking more
+// stdin is closed (the caller's way to say "enough"); one round reads
+// several files at a time, as the final check. A read taking more
 // than -Dworkload.read.timeout.seconds (default 60) counts as failed.
 import alluxio.AlluxioURI;
 import alluxio.client.file.FileInStream;
@@ -95,6 +96,10 @@ public class WorkloadClient {
       t.setDaemon(true);
       return t;
     };
+    if (rounds == 1) {
+      readAllOnce(fs, files, timeoutSeconds, daemon);
+      return;
+    }
     ExecutorService pool = Executors.newSingleThreadExecutor(daemon);
     for (int round = 0; rounds == 0 ? !stop.get() : round < rounds; round++) {
       for (String[] f : files) {
@@ -120,6 +125,36 @@ public class WorkloadClient {
         System.out.flush();
       }
     }
+  }
+
+  // readAllOnce reads every file once, several at a time: a lost file's
+  // read spends its whole retry budget, and the final check should not
+  // wait for those one after another. Results print in the files' order.
+  static void readAllOnce(FileSystem fs, List<String[]> files, long timeoutSeconds, ThreadFactory daemon) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(8, files.size())), daemon);
+    List<Future<byte[]>> reads = new ArrayList<>();
+    for (String[] f : files) {
+      reads.add(pool.submit(() -> {
+        try (FileInStream in = fs.openFile(new AlluxioURI(f[0]))) {
+          return in.readAllBytes();
+        }
+      }));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    for (int i = 0; i < files.size(); i++) {
+      String[] f = files.get(i);
+      try {
+        byte[] data = reads.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        System.out.println("read " + f[0] + (sha256(data).equals(f[1]) ? " ok" : " mismatch"));
+      } catch (TimeoutException e) {
+        reads.get(i).cancel(true);
+        System.out.println("read " + f[0] + " failed timeout after " + timeoutSeconds + "s");
+      } catch (ExecutionException e) {
+        System.out.println("read " + f[0] + " failed " + oneLine(e.getCause() instanceof Exception ? (Exception) e.getCause() : e));
+      }
+    }
+    System.out.flush();
+    pool.shutdownNow();
   }
 
   static String sha256(byte[] data) throws Exception {
