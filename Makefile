@@ -103,14 +103,10 @@ image: ## Build the controller's OCI image (static binary, empty base, user 6553
 
 .PHONY: demo
 demo: ## Watch fluid-drain next to Fluid: Fluid's controllers, real Alluxio, a 4 → 2 scale-in under load with and without fluid-drain (builds what it needs, then cleans up).
-	@echo ">> [1/4] cluster binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) into bin/k8s: built once, first time takes minutes"
-	@$(MAKE) --no-print-directory test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok
-	@echo ">> [2/4] Fluid $(FLUID_VERSION)'s controllers into bin/fluid: built once"
-	@$(MAKE) --no-print-directory fluid-binaries
-	@echo ">> [3/4] fluid-drain's image and Helm"
-	@$(MAKE) --no-print-directory image $(HELM)
+	@echo ">> [1/2] building what the demo runs, two at a time: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok into bin/k8s, Fluid $(FLUID_VERSION)'s controllers into bin/fluid, Helm, fluid-drain's image, and Alluxio 2.9.6's jars from Maven (first time: about 15 minutes on 2 cores; later, seconds)"
+	@$(MAKE) --no-print-directory -j2 test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok fluid-binaries image $(HELM) alluxio-jars
 	@go build -o $(BIN)/fluiddemo ./hack/fluiddemo
-	@echo ">> [4/4] running the demo (the first run also fetches Alluxio 2.9.6's jars with Maven)"
+	@echo ">> [2/2] running the demo"
 	@FLUID_SRC="$(FLUID_TREE)" $(BIN)/fluiddemo $(DEMO_FLAGS)
 
 .PHONY: demo-standalone
@@ -223,6 +219,10 @@ FLUID_TARBALL ?= $(abspath $(ROOT)/../shared/fluid/fluid-$(FLUID_VERSION).tar.gz
 FLUID_SRC ?=
 FLUID_BIN := $(BIN)/fluid
 FLUID_TREE := $(if $(FLUID_SRC),$(abspath $(FLUID_SRC)),$(BIN)/fluid-src/fluid-$(FLUID_VERSION))
+
+.PHONY: alluxio-jars
+alluxio-jars: ## Resolve Alluxio 2.9.6's jars from Maven Central into bin/alluxio-jars (returns at once when they are there).
+	hack/alluxio/fetch.sh
 
 .PHONY: fluid-binaries
 fluid-binaries: $(FLUID_BIN)/dataset-controller $(FLUID_BIN)/alluxioruntime-controller $(FLUID_BIN)/ddc-helm ## Build Fluid's dataset and AlluxioRuntime controllers and Helm (as ddc-helm) into bin/fluid (skips what exists).
