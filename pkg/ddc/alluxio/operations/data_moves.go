@@ -1,9 +1,6 @@
 package operations
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // CachedFile is one file with blocks cached on a worker, as the worker
 // itself lists it (GET /api/v1/worker/webui_blockinfo).
@@ -48,14 +45,4 @@ type DataMover interface {
 	// decommissioned: before that, reads are served from its copy and
 	// nothing new is cached.
 	Recache(ctx context.Context, files []CachedFile) (Recached, error)
-}
-
-// Persist is not wired to Alluxio yet.
-func (c *Client) Persist(ctx context.Context, paths []string) error {
-	return fmt.Errorf("persist %d files: %w", len(paths), ErrUnsupported)
-}
-
-// Recache is not wired to Alluxio yet.
-func (c *Client) Recache(ctx context.Context, files []CachedFile) (Recached, error) {
-	return Recached{}, fmt.Errorf("re-cache %d files: %w", len(files), ErrUnsupported)
 }
