@@ -8,44 +8,39 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 const (
 	// persistBatch bounds the paths of one `fs persist`, so its argv
 	// stays far below the exec limits however many files a worker holds.
-	persistBatch = 200
-	// persistPerFile is what one more file adds to a persist command's
-	// time limit: Alluxio persists a small file in 1-2 s through the job
-	// service, up to persistParallelism at a time.
-	persistPerFile = 5 * time.Second
-	// persistParallelism is the command's -p: files persisted at once.
-	persistParallelism = 8
-	// maxVanishedPaths bounds how often one Persist call drops a path
-	// that no longer exists and runs the command again.
+	persistBatch = 100
+	// maxVanishedPaths bounds how often one batch drops a path that no
+	// longer exists and runs the command again.
 	maxVanishedPaths = 10
 )
 
-// persistTimeout is a persist command's limit for n files: the JVM's
-// start (CommandTimeout) and each round of persistParallelism files.
-func (c *Client) persistTimeout(n int) time.Duration {
-	rounds := (n + persistParallelism - 1) / persistParallelism
-	return c.cfg.CommandTimeout + time.Duration(rounds)*persistPerFile
-}
-
-// Persist writes these files to the under store with
+// Persist asks Alluxio to write these files to the under store with
 //
-//	alluxio fs -Dalluxio.user.metadata.cache.enabled=false persist -p 8 -t <ms> PATH...
+//	alluxio fs -Dalluxio.user.metadata.cache.enabled=false persist -p <n> PATH...
 //
-// in batches of persistBatch paths. The command returns when Alluxio
-// persisted every file; with Fluid's client metadata cache on, it would
-// see the files unpersisted until the cache expires (10 minutes), hence
-// the -D. An already persisted file is skipped by Alluxio; a path that
-// no longer exists makes the command fail before it persists anything,
-// so it is dropped (nothing to keep) and the rest is run again.
+// in batches of persistBatch paths. The command asks the master to
+// persist every file at once (-p: one task per path), then waits until
+// they are persisted. It gets PersistAcceptWindow per batch:
+//   - if it exits within the window, its exit decides;
+//   - if it is still running when the window ends and it printed "Found N
+//     files to persist." (its requests went out), it is abandoned and the
+//     batch counts as accepted: the master persists the files without the
+//     CLI (through its job service; without one they stay unpersisted),
+//     and UnpersistedData tells when they are;
+//   - if it had not got that far (a slow JVM start), Persist fails and the
+//     caller calls again: persisting is idempotent, an already persisted
+//     file is skipped.
 //
-// Alluxio persists through its job service: without one the command
-// cannot finish, and Persist fails when its time limit ends.
+// The -D matters: with Fluid's client metadata cache on, the command
+// would see the files unpersisted until the cache expires (10 minutes).
+// A path that no longer exists makes the command fail before it
+// persists anything: it is dropped (a deleted file needs no persisting)
+// and the rest is run again.
 func (c *Client) Persist(ctx context.Context, paths []string) error {
 	for _, p := range paths {
 		if err := validateAlluxioPath(p); err != nil {
@@ -63,24 +58,31 @@ func (c *Client) Persist(ctx context.Context, paths []string) error {
 // vanishedPath is how `fs persist` and `fs load` name a missing path.
 var vanishedPath = regexp.MustCompile(`Path "([^"]+)" does not exist`)
 
+// persistStarted is what `fs persist` prints once it has listed the
+// files, right before it sends their persist requests.
+var persistStarted = regexp.MustCompile(`Found \d+ files to persist`)
+
 func (c *Client) persistBatch(ctx context.Context, paths []string) error {
 	paths = slices.Clone(paths)
 	for dropped := 0; len(paths) > 0; dropped++ {
-		timeout := c.persistTimeout(len(paths))
 		argv := append([]string{"alluxio", "fs", "-Dalluxio.user.metadata.cache.enabled=false", "persist",
-			"-p", strconv.Itoa(persistParallelism), "-t", strconv.FormatInt(timeout.Milliseconds(), 10)}, paths...)
-		err := c.runCLI(ctx, timeout, argv)
-		if err == nil {
-			return nil
-		}
+			"-p", strconv.Itoa(len(paths))}, paths...)
+		window, cancel := context.WithTimeout(ctx, c.cfg.PersistAcceptWindow)
+		stdout, _, err := c.cfg.Executor.Exec(window, c.cfg.Namespace, c.cfg.MasterPod, c.cfg.Container, argv)
+		windowEnded := window.Err() != nil
+		cancel()
 		var cmdErr *CommandError
 		switch {
+		case err == nil:
+			return nil
 		case ctx.Err() != nil:
 			return fmt.Errorf("persist %d files: %w", len(paths), err)
+		case windowEnded && persistStarted.Match(stdout):
+			return nil // accepted: the master goes on without the CLI
+		case windowEnded:
+			return fmt.Errorf("persist %d files: the command had not sent its requests after %s (a slow start?): call again: %w",
+				len(paths), c.cfg.PersistAcceptWindow, err)
 		case !errors.As(err, &cmdErr):
-			if isTimeout(err) {
-				return fmt.Errorf("persist %d files: not done within %s (Alluxio persists through its job service: is the job master running?): %w", len(paths), timeout, err)
-			}
 			return fmt.Errorf("persist %d files: %w", len(paths), err)
 		}
 		gone := vanishedPath.FindStringSubmatch(cmdErr.Output())

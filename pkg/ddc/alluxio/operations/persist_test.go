@@ -21,18 +21,8 @@ func TestPersistRunsOneCommandWithoutTheMetadataCache(t *testing.T) {
 
 	g.Expect(exec.Calls()).To(Equal([][]string{{
 		"alluxio", "fs", "-Dalluxio.user.metadata.cache.enabled=false", "persist",
-		"-p", "8", "-t", "7000", "/data/a", "/data/b c",
+		"-p", "2", "/data/a", "/data/b c",
 	}}))
-}
-
-func TestPersistTimeLimitGrowsWithTheFiles(t *testing.T) {
-	g := NewWithT(t)
-	c := newTestClient(t, "", &fakeExecutor{})
-
-	g.Expect(c.persistTimeout(1)).To(Equal(2*time.Second + 5*time.Second))
-	g.Expect(c.persistTimeout(8)).To(Equal(2*time.Second + 5*time.Second))
-	g.Expect(c.persistTimeout(9)).To(Equal(2*time.Second + 10*time.Second))
-	g.Expect(c.persistTimeout(200)).To(Equal(2*time.Second + 125*time.Second))
 }
 
 func TestPersistSplitsManyFilesIntoBatches(t *testing.T) {
@@ -48,9 +38,9 @@ func TestPersistSplitsManyFilesIntoBatches(t *testing.T) {
 
 	var persisted []string
 	for _, argv := range exec.Calls() {
-		persisted = append(persisted, argv[8:]...)
+		persisted = append(persisted, argv[6:]...)
 	}
-	g.Expect(exec.Calls()).To(HaveLen(3))
+	g.Expect(exec.Calls()).To(HaveLen(5))
 	g.Expect(persisted).To(Equal(paths))
 }
 
@@ -68,7 +58,7 @@ func TestPersistDropsAPathDeletedMeanwhileAndPersistsTheRest(t *testing.T) {
 
 	calls := exec.Calls()
 	g.Expect(calls).To(HaveLen(2))
-	g.Expect(calls[1][8:]).To(Equal([]string{"/data/a", "/data/b"}))
+	g.Expect(calls[1][6:]).To(Equal([]string{"/data/a", "/data/b"}))
 }
 
 func TestPersistFailureIsAnErrorWithTheOutput(t *testing.T) {
@@ -84,17 +74,50 @@ func TestPersistFailureIsAnErrorWithTheOutput(t *testing.T) {
 	g.Expect(exec.Calls()).To(HaveLen(1), "a failure other than a vanished path is not retried")
 }
 
-func TestPersistNotDoneInTimeNamesTheJobService(t *testing.T) {
+// persistStillRunning behaves like `fs persist` waiting for the job
+// service: printed prints, then it runs until its context ends.
+func persistStillRunning(printed string) func(context.Context, []string) ([]byte, []byte, error) {
+	return func(ctx context.Context, argv []string) ([]byte, []byte, error) {
+		<-ctx.Done()
+		return []byte(printed), nil, fmt.Errorf("command %q abandoned: %w", argv, ctx.Err())
+	}
+}
+
+func TestPersistStillRunningAfterItsRequestsWentOutIsAccepted(t *testing.T) {
 	g := NewWithT(t)
-	exec := &fakeExecutor{run: func(context.Context, []string) ([]byte, []byte, error) {
-		return nil, nil, fmt.Errorf("command abandoned: %w", context.DeadlineExceeded)
-	}}
+	exec := &fakeExecutor{run: persistStillRunning("Found 2 files to persist.\n")}
+	c := newTestClient(t, "", exec)
+
+	start := time.Now()
+	err := c.Persist(context.Background(), []string{"/data/a", "/data/b"})
+
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(time.Since(start)).To(BeNumerically("<", 2*time.Second), "returns at the end of the accept window")
+}
+
+func TestPersistThatHadNotSentItsRequestsWhenTheWindowEndedIsAnError(t *testing.T) {
+	g := NewWithT(t)
+	exec := &fakeExecutor{run: persistStillRunning("")}
 	c := newTestClient(t, "", exec)
 
 	err := c.Persist(context.Background(), []string{"/data/a"})
 
 	g.Expect(err).To(MatchError(context.DeadlineExceeded))
-	g.Expect(err.Error()).To(ContainSubstring("job service"))
+	g.Expect(err.Error()).To(ContainSubstring("call again"))
+}
+
+func TestPersistCancelledByTheCallerIsAnError(t *testing.T) {
+	g := NewWithT(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	exec := &fakeExecutor{run: func(ctx context.Context, argv []string) ([]byte, []byte, error) {
+		cancel()
+		return persistStillRunning("Found 1 files to persist.\n")(ctx, argv)
+	}}
+	c := newTestClient(t, "", exec)
+
+	err := c.Persist(ctx, []string{"/data/a"})
+
+	g.Expect(err).To(MatchError(context.Canceled))
 }
 
 func TestPersistRejectsPathsTheCLICouldReadAsOptions(t *testing.T) {
