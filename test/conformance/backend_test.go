@@ -33,6 +33,9 @@ type backend interface {
 	kill(t *testing.T, i int)
 	// restart starts worker i again, with the same host and ports.
 	restart(t *testing.T, i int)
+	// writeFile caches a file of size bytes on worker i, in one block;
+	// persisted: also written to the under store.
+	writeFile(t *testing.T, i int, path string, size int64, persisted bool)
 }
 
 func newClient(t *testing.T, masterURL string, exec operations.Executor) *operations.Client {
@@ -63,6 +66,8 @@ func startReal(t *testing.T, version string) *realBackend {
 		Version: version,
 		WorkDir: t.TempDir(),
 		Workers: workerCount,
+		// Alluxio persists files through its job service.
+		JobService: factsFor(version).hasDecommission,
 		Properties: map[string]string{
 			"alluxio.worker.ramdisk.size":                  "32MB",
 			"alluxio.worker.tieredstore.level0.dirs.quota": "32MB",

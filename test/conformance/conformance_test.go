@@ -41,7 +41,8 @@ type testCase struct {
 }
 
 // cases run in order on one cluster per backend: later cases may depend
-// on what earlier ones did (worker 0 is decommissioned, worker 1 killed).
+// on what earlier ones did (worker 0 is decommissioned, worker 1 killed;
+// the data moves start them again and leave worker 2 decommissioned).
 var cases = []testCase{
 	{"version", caseVersion},
 	{"master info REST", caseMasterInfo},
@@ -52,6 +53,7 @@ var cases = []testCase{
 	{"decommission unknown address", caseDecommissionUnknown},
 	{"decommission and enable", caseDecommissionEnable},
 	{"lost worker", caseLostWorker},
+	{"persist and re-cache a leaving worker's files", caseDataMoves},
 }
 
 func TestConformance(t *testing.T) {

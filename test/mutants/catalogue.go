@@ -46,6 +46,7 @@ const (
 	victims   = "pkg/ddc/alluxio/victims.go"
 	selection = "pkg/ddc/alluxio/victim_selection.go"
 	executor  = "pkg/ddc/alluxio/operations/pod_executor.go"
+	recache   = "pkg/ddc/alluxio/operations/recache.go"
 )
 
 // Catalogue is every mutant `make mutants` runs.
@@ -112,6 +113,11 @@ var Catalogue = []Mutant{
 		Name: "lost-worker-with-unpersisted-data-leaves", Property: PropUnpersisted,
 		Change: "a lost worker still seen holding unpersisted data leaves",
 		Edits:  []Edit{{decide, "\tif f.Unpersisted != \"\" {\n\t\treturn Decision{Reason: UnpersistedDataReason, Message: \"lost by the Alluxio master, but \"", "\tif false {\n\t\treturn Decision{Reason: UnpersistedDataReason, Message: \"lost by the Alluxio master, but \""}},
+	},
+	{
+		Name: "recache-past-free-space", Property: PropUnpersisted,
+		Change: "a leaving worker's files are loaded again even where no live worker has room, so Alluxio evicts other cached blocks, maybe the only copy of unpersisted data",
+		Edits:  []Edit{{recache, "if worker < 0 || s.free[worker] < n {", "if worker < 0 {"}},
 	},
 	{
 		Name: "finalizer-removed-early", Property: PropFinalizer,

@@ -312,3 +312,15 @@ func (e *engine) reconcileUntil(step time.Duration, n int, cond func() bool) {
 	}
 	e.g.Expect(cond()).To(BeTrue(), "condition not reached after %d reconciles", n)
 }
+
+// The fake master caches no file data: CachedFiles lists nothing, and
+// there is nothing to persist or cache again.
+func (m *fakeMaster) CachedFiles(context.Context, operations.WorkerAddress) (operations.Cached, error) {
+	return operations.Cached{}, nil
+}
+
+func (m *fakeMaster) Persist(context.Context, []string) error { return nil }
+
+func (m *fakeMaster) Recache(context.Context, []operations.CachedFile) (operations.Recached, error) {
+	return operations.Recached{}, nil
+}

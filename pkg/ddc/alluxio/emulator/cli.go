@@ -94,7 +94,9 @@ func (c *Cluster) runCLI(ctx context.Context, args []string, stdout, stderr io.W
 		return 0
 	case "fsadmin":
 		return c.runFsadmin(ctx, args[1:], stdout, stderr)
-	case "fs", "format", "formatJournal", "formatMasters", "formatWorker", "fsadmin-old", "getConf",
+	case "fs":
+		return c.runFs(ctx, args[1:], stdout, stderr)
+	case "format", "formatJournal", "formatMasters", "formatWorker", "fsadmin-old", "getConf",
 		"job", "logLevel", "runClass", "runTest", "runTests", "table", "validateConf", "validateEnv":
 		fmt.Fprintf(stderr, "alluxio %s is not emulated by the fluid-drain Alluxio emulator\n", args[0])
 		return exitShellError

@@ -3,18 +3,24 @@ package emulator
 import (
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 )
 
-// file is a file with blocks cached on one worker; guarded by Cluster.mu.
+// file is a file with blocks cached on workers; guarded by Cluster.mu.
 type file struct {
-	path      string
-	worker    string // host:webPort of the worker holding its blocks
+	path string
+	// workers are the host:webPort of the workers holding its blocks:
+	// the one it was written to, then those it was loaded onto. A
+	// decommissioned worker keeps its copy (and lists it) until it dies.
+	workers   []string
 	size      int64
 	persisted bool
 	lost      bool
 }
+
+func (f *file) cachedOn(addr string) bool { return slices.Contains(f.workers, addr) }
 
 // WriteFile caches a file of size bytes on the worker at host:webPort.
 // persisted=false is data written MUST_CACHE, or ASYNC_THROUGH and not yet
@@ -23,7 +29,7 @@ func (c *Cluster) WriteFile(path string, host string, webPort int32, size int64,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	addr := net.JoinHostPort(host, strconv.Itoa(int(webPort)))
-	c.files[path] = &file{path: path, worker: addr, size: size, persisted: persisted}
+	c.files[path] = &file{path: path, workers: []string{addr}, size: size, persisted: persisted}
 	c.record(Event{Kind: EventFileWritten, Host: host, WebPort: webPort, Path: path,
 		Detail: fmt.Sprintf("%d bytes, persisted=%t", size, persisted)})
 }
@@ -70,14 +76,15 @@ func (c *Cluster) LostFiles() []string {
 }
 
 // loseCachedDataLocked drops a removed worker's cache: unpersisted files
-// are gone for good, persisted ones can be read again from the under store.
+// whose only copy it held are gone for good, persisted ones can be read
+// again from the under store.
 func (c *Cluster) loseCachedDataLocked(w *worker) {
 	for _, f := range c.files {
-		if f.worker != w.Address() || f.lost {
+		if !f.cachedOn(w.Address()) || f.lost {
 			continue
 		}
-		f.worker = ""
-		if !f.persisted {
+		f.workers = slices.DeleteFunc(f.workers, func(a string) bool { return a == w.Address() })
+		if !f.persisted && len(f.workers) == 0 {
 			f.lost = true
 			c.record(Event{Kind: EventDataLost, Host: w.Host, WebPort: w.WebPort, Path: f.path,
 				Detail: "only copy was on the removed worker and not persisted", Violation: true})
@@ -88,7 +95,7 @@ func (c *Cluster) loseCachedDataLocked(w *worker) {
 func (c *Cluster) cachedFilesLocked(w *worker) []string {
 	var out []string
 	for _, f := range c.files {
-		if f.worker == w.Address() {
+		if f.cachedOn(w.Address()) {
 			out = append(out, f.path)
 		}
 	}
@@ -104,7 +111,7 @@ func (c *Cluster) usedBytesLocked(w *worker) int64 {
 	}
 	var used int64
 	for _, f := range c.files {
-		if f.worker == w.Address() {
+		if f.cachedOn(w.Address()) {
 			used += f.size
 		}
 	}

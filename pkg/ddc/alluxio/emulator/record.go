@@ -29,6 +29,11 @@ const (
 	EventFileWritten EventKind = "FileWritten"
 	// EventFilesPersisted: every file was persisted to the under store.
 	EventFilesPersisted EventKind = "FilesPersisted"
+	// EventFilePersisted: `fs persist` wrote a file to the under store.
+	EventFilePersisted EventKind = "FilePersisted"
+	// EventFileLoaded: `fs load` cached a file's blocks on a live worker
+	// again (Host), read from the under store.
+	EventFileLoaded EventKind = "FileLoaded"
 	// EventDataLost: a removed worker held the only copy of a file that
 	// was not persisted. A violation.
 	EventDataLost EventKind = "DataLost"

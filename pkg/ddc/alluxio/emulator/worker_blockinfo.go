@@ -42,7 +42,7 @@ func (c *Cluster) blockInfoHandler(id Worker) http.HandlerFunc {
 		addr := net.JoinHostPort(id.Host, strconv.Itoa(int(id.WebPort)))
 		var files []*file
 		for _, f := range c.files {
-			if f.worker == addr && !f.lost {
+			if f.cachedOn(addr) && !f.lost {
 				files = append(files, f)
 			}
 		}

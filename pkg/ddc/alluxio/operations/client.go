@@ -21,6 +21,10 @@ const (
 	// DefaultDecommissionAcceptWindow is how long Decommission lets the
 	// CLI run before treating the request as accepted (see Decommission).
 	DefaultDecommissionAcceptWindow = 10 * time.Second
+	// DefaultPersistAcceptWindow is how long Persist lets `fs persist`
+	// run before leaving the files to Alluxio (see Persist): long enough
+	// for the JVM to start on a busy node and to persist small files.
+	DefaultPersistAcceptWindow = 30 * time.Second
 	// DefaultHTTPTimeout bounds each REST call to a master or worker.
 	DefaultHTTPTimeout = 10 * time.Second
 	// DefaultMaxResponseBytes bounds what is read of a REST answer. A
@@ -50,6 +54,8 @@ type Config struct {
 	CommandTimeout time.Duration
 	// DecommissionAcceptWindow defaults to DefaultDecommissionAcceptWindow.
 	DecommissionAcceptWindow time.Duration
+	// PersistAcceptWindow defaults to DefaultPersistAcceptWindow.
+	PersistAcceptWindow time.Duration
 	// MaxResponseBytes defaults to DefaultMaxResponseBytes.
 	MaxResponseBytes int64
 }
@@ -82,6 +88,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if cfg.DecommissionAcceptWindow <= 0 {
 		cfg.DecommissionAcceptWindow = DefaultDecommissionAcceptWindow
+	}
+	if cfg.PersistAcceptWindow <= 0 {
+		cfg.PersistAcceptWindow = DefaultPersistAcceptWindow
 	}
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes

@@ -45,6 +45,10 @@ var (
 	// valid to pass to the Alluxio CLI or to dial.
 	ErrInvalidAddress = errors.New("invalid alluxio address")
 
+	// ErrInvalidPath: a file path that is not an absolute Alluxio path
+	// (it could be read as a CLI option).
+	ErrInvalidPath = errors.New("invalid alluxio path")
+
 	// ErrBadResponse: an Alluxio web endpoint answered with something
 	// other than the JSON Alluxio sends (bad status, bad JSON, wrong
 	// types, too large).

@@ -106,6 +106,7 @@ func newTestClient(t *testing.T, masterURL string, exec Executor) *Client {
 		Executor:                 exec,
 		HTTPClient:               &http.Client{Timeout: 2 * time.Second},
 		DecommissionAcceptWindow: 300 * time.Millisecond,
+		PersistAcceptWindow:      300 * time.Millisecond,
 		CommandTimeout:           2 * time.Second,
 	})
 	if err != nil {

@@ -80,6 +80,8 @@ type Interface interface {
 	// UnpersistedData counts the files cached on one worker that are not
 	// yet in the under store: removing the worker would lose them.
 	UnpersistedData(ctx context.Context, worker WorkerAddress) (Unpersisted, error)
+	// DataMover persists and re-caches a leaving worker's data.
+	DataMover
 }
 
 // FindWorker finds the worker registered at addr: same host (or container

@@ -42,17 +42,38 @@ type wireBlockInfo struct {
 	} `json:"fileInfos"`
 }
 
-// UnpersistedData asks the worker (GET /api/v1/worker/webui_blockinfo,
-// which needs alluxio.web.file.info.enabled, on by default) which files
-// it caches and counts those not PERSISTED. Ask it before the
-// decommission: afterwards the master forgets the worker's blocks, but
-// the worker itself still knows them. A 404 wraps ErrUnsupported.
+// UnpersistedData asks the worker which files it caches (CachedFiles)
+// and counts those not PERSISTED. Ask it before the decommission:
+// afterwards the master forgets the worker's blocks, but the worker
+// itself still knows them. A 404 wraps ErrUnsupported.
 func (c *Client) UnpersistedData(ctx context.Context, worker WorkerAddress) (Unpersisted, error) {
-	base, err := webBaseURL(worker)
+	cached, err := c.CachedFiles(ctx, worker)
 	if err != nil {
 		return Unpersisted{}, err
 	}
-	var out Unpersisted
+	out := Unpersisted{Truncated: cached.Truncated}
+	for _, f := range cached.Files {
+		if f.Persisted {
+			continue
+		}
+		out.Files++
+		out.Bytes += f.Bytes
+		if len(out.Examples) < 3 {
+			out.Examples = append(out.Examples, f.Path)
+		}
+	}
+	return out, nil
+}
+
+// CachedFiles reads the worker's GET /api/v1/worker/webui_blockinfo
+// (which needs alluxio.web.file.info.enabled, on by default), page by
+// page, up to MaxBlockInfoPages. A 404 wraps ErrUnsupported.
+func (c *Client) CachedFiles(ctx context.Context, worker WorkerAddress) (Cached, error) {
+	base, err := webBaseURL(worker)
+	if err != nil {
+		return Cached{}, err
+	}
+	var out Cached
 	for page := 0; ; page++ {
 		if page == MaxBlockInfoPages {
 			out.Truncated = true
@@ -63,23 +84,16 @@ func (c *Client) UnpersistedData(ctx context.Context, worker WorkerAddress) (Unp
 		err := getJSON(ctx, c.cfg.HTTPClient, url, c.cfg.MaxResponseBytes, ErrWorkerUnreachable, &info)
 		var statusErr *httpStatusError
 		if errors.As(err, &statusErr) && statusErr.statusCode == http.StatusNotFound {
-			return Unpersisted{}, fmt.Errorf("worker %s: GET %s answered 404: %w", worker.Host, workerBlockInfoPath, ErrUnsupported)
+			return Cached{}, fmt.Errorf("worker %s: GET %s answered 404: %w", worker.Host, workerBlockInfoPath, ErrUnsupported)
 		}
 		if err != nil {
-			return Unpersisted{}, fmt.Errorf("read cached files of worker %s: %w", worker.Host, err)
+			return Cached{}, fmt.Errorf("read cached files of worker %s: %w", worker.Host, err)
 		}
 		if info.FatalError != "" || info.NTotalFile == nil {
-			return Unpersisted{}, fmt.Errorf("read cached files of worker %s: %q: %w", worker.Host, info.FatalError, ErrBadResponse)
+			return Cached{}, fmt.Errorf("read cached files of worker %s: %q: %w", worker.Host, info.FatalError, ErrBadResponse)
 		}
 		for _, f := range info.FileInfos {
-			if f.PersistenceState == "PERSISTED" {
-				continue
-			}
-			out.Files++
-			out.Bytes += parseAlluxioSize(f.Size)
-			if len(out.Examples) < 3 {
-				out.Examples = append(out.Examples, f.AbsolutePath)
-			}
+			out.Files = append(out.Files, CachedFile{Path: f.AbsolutePath, Bytes: parseAlluxioSize(f.Size), Persisted: f.PersistenceState == "PERSISTED"})
 		}
 		if len(info.FileInfos) == 0 || (page+1)*blockInfoPageSize >= *info.NTotalFile {
 			return out, nil
