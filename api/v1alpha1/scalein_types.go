@@ -93,6 +93,7 @@ type ScaleInPolicy struct {
 	// RecacheLimit caps the bytes cached again per leaving worker, such
 	// as 10Gi; 0 caches nothing again. Unset: only the free capacity of
 	// the workers that stay bounds it.
+	// +kubebuilder:validation:XValidation:rule="!quantity(string(self)).isLessThan(quantity('0'))",message="recacheLimit must be a size such as 10Gi, or 0 to cache nothing again"
 	// +optional
 	RecacheLimit *resource.Quantity `json:"recacheLimit,omitempty"`
 
