@@ -2,6 +2,7 @@ package alluxio
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -87,6 +88,13 @@ func (s *scaleIn) recacheBatch(ctx context.Context, v *victim) {
 		return
 	}
 	got, err := s.conn.Recache(ctx, batch)
+	if errors.Is(err, operations.ErrUnsupported) {
+		// Never possible here: it leaves now rather than at recacheTimeout.
+		r.Done = true
+		log.Info("this Alluxio cannot cache files again; the worker leaves without", "error", err.Error())
+		s.event(v, corev1.EventTypeNormal, drainfsm.RecacheSkippedReason, "its files cannot be cached again on this Alluxio (%v); it leaves without re-caching", err)
+		return
+	}
 	if err != nil {
 		v.mobs.recacheErr = err.Error()
 		log.Info("re-caching a batch of a leaving worker's files failed; retried", "files", len(batch), "error", err.Error())

@@ -3,6 +3,7 @@ package alluxio
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
 )
 
 const mib = 1 << 20
@@ -194,4 +196,15 @@ func TestScaleOutDuringRecacheTakesTheVictimBack(t *testing.T) {
 	e.g.Expect(p.Annotations).NotTo(HaveKey(datav1alpha1.ScaleInRecacheAnnotation))
 	e.reconcile()
 	e.g.Expect(e.condition().Reason).To(Equal(datav1alpha1.CancelledReason))
+}
+
+// An Alluxio that cannot cache files again lets the victim leave at once
+// instead of at recacheTimeout, and says so.
+func TestRecacheUnsupportedLetsTheVictimLeaveAtOnce(t *testing.T) {
+	e := recacheSetUp(t, datav1alpha1.ScaleInPolicy{}, 1<<30, 4)
+	e.master.set(func(m *fakeMaster) { m.recacheErr = fmt.Errorf("re-cache 4 files: %w", operations.ErrUnsupported) })
+	e.scaleTo(2)
+	e.reconcileUntil(poll, 100, func() bool { return e.state(2) == "Recaching" })
+	e.reconcileUntil(poll, 2, func() bool { return e.left(2) })
+	e.g.Expect(e.eventsText()).To(ContainSubstring("Normal RecacheSkipped pod cache-worker-2: its files cannot be cached again on this Alluxio"))
 }
