@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -80,7 +81,46 @@ type ScaleInPolicy struct {
 	// +kubebuilder:default=HighestOrdinal
 	// +optional
 	VictimSelection VictimSelection `json:"victimSelection,omitempty"`
+
+	// Recache: All (default) caches the persisted files a drained worker
+	// holds again on the workers that stay, as far as their free capacity
+	// (and RecacheLimit) allows, before it leaves; Off lets it leave
+	// without (its files stay readable from the under store).
+	// +kubebuilder:default=All
+	// +optional
+	Recache RecacheMode `json:"recache,omitempty"`
+
+	// RecacheLimit caps the bytes cached again per leaving worker, such
+	// as 10Gi; 0 caches nothing again. Unset: only the free capacity of
+	// the workers that stay bounds it.
+	// +kubebuilder:validation:XValidation:rule="!quantity(string(self)).isLessThan(quantity('0'))",message="recacheLimit must be a size such as 10Gi, or 0 to cache nothing again"
+	// +optional
+	RecacheLimit *resource.Quantity `json:"recacheLimit,omitempty"`
+
+	// RecacheTimeout bounds how long one worker's files are cached again;
+	// after it the worker leaves with the rest not cached again, and a
+	// Warning event says how far it got.
+	// +kubebuilder:default="5m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="recacheTimeout must be a positive duration such as 5m"
+	// +optional
+	RecacheTimeout *metav1.Duration `json:"recacheTimeout,omitempty"`
 }
+
+// RecacheMode is whether a drained worker's files are cached again on the
+// workers that stay before it leaves.
+//
+// +kubebuilder:validation:Enum=All;Off
+type RecacheMode string
+
+const (
+	// RecacheAll caches again every persisted file the worker holds that
+	// fits in the free capacity of the workers that stay.
+	RecacheAll RecacheMode = "All"
+	// RecacheOff caches nothing again: the worker leaves once drained.
+	RecacheOff RecacheMode = "Off"
+)
 
 // ScaleInStatus summarises the current or last scale-in.
 type ScaleInStatus struct {
@@ -106,7 +146,7 @@ type VictimStatus struct {
 	// Pod is the worker pod's name.
 	Pod string `json:"pod"`
 	// State is its scale-in state: Pending, Decommissioning, Draining,
-	// Scaled, Cancelled, TimedOut or Failed.
+	// Recaching, Scaled, Cancelled, TimedOut or Failed.
 	State string `json:"state"`
 	// Since is when it entered State.
 	// +optional

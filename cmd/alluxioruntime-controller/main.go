@@ -53,6 +53,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.fluidPolicy.QuietPeriod, "quiet-period", o.fluidPolicy.QuietPeriod, "Fluid-managed runtimes: how long a worker must be idle to count as drained (annotation "+datav1alpha1.QuietPeriodAnnotation+").")
 	fs.DurationVar(&o.fluidPolicy.PollInterval, "poll-interval", o.fluidPolicy.PollInterval, "Fluid-managed runtimes: how often a waiting scale-in is looked at again (annotation "+datav1alpha1.PollIntervalAnnotation+").")
 	fs.Var(int32Flag{&o.fluidPolicy.MaxConcurrent}, "max-concurrent", "Fluid-managed runtimes: workers decommissioning or draining at once, 0 for all (annotation "+datav1alpha1.MaxConcurrentAnnotation+").")
+	addRecacheFlags(fs, &o.fluidPolicy)
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "The address the Prometheus metrics endpoint binds to; 0 disables it.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several controller replicas is active.")

@@ -66,6 +66,9 @@ func TestBadPolicyFlagsAreRefusedNamingTheFlag(t *testing.T) {
 		"--max-concurrent=-1":                   "--max-concurrent",
 		"--poll-interval=0s":                    "must be positive",
 		"--max-concurrent=lots":                 "max-concurrent",
+		"--recache=Some":                        "recache: want All or Off",
+		"--recache-limit=-1Gi":                  "recache-limit",
+		"--recache-timeout=0s":                  "recache-timeout",
 	} {
 		t.Run(args, func(t *testing.T) {
 			g := NewWithT(t)
@@ -79,4 +82,13 @@ func TestBadPolicyFlagsAreRefusedNamingTheFlag(t *testing.T) {
 	g.Expect(o.fluidPolicy.DrainTimeout.String()).To(Equal("3m0s"))
 	g.Expect(string(o.fluidPolicy.OnDrainTimeout)).To(Equal("Force"))
 	g.Expect(o.fluidPolicy.MaxConcurrent).To(Equal(int32(2)))
+	g.Expect(string(o.fluidPolicy.Recache)).To(Equal("All"), "re-caching is on by default")
+	g.Expect(o.fluidPolicy.RecacheLimit).To(BeNil())
+	g.Expect(o.fluidPolicy.RecacheTimeout.String()).To(Equal("5m0s"))
+
+	o, err = parseFlags([]string{"--recache=Off", "--recache-limit=10Gi", "--recache-timeout=2m"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(o.fluidPolicy.Recache)).To(Equal("Off"))
+	g.Expect(o.fluidPolicy.RecacheLimit.String()).To(Equal("10Gi"))
+	g.Expect(o.fluidPolicy.RecacheTimeout.String()).To(Equal("2m0s"))
 }

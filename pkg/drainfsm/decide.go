@@ -22,6 +22,8 @@ type Policy struct {
 	// (alluxio.user.worker.list.refresh.interval): until it has passed
 	// since the decommission, a client may still send work to the worker.
 	RefreshInterval time.Duration
+	// Moves bounds what is done with a leaving worker's data.
+	Moves MovePolicy
 }
 
 // Worker is what Alluxio says of the victim's worker.
@@ -82,6 +84,9 @@ type Facts struct {
 	// UnpersistedUnsupported, when set, says why the check cannot be made
 	// at all (the worker lacks the endpoint); it is reported, not waited on.
 	UnpersistedUnsupported string
+	// Moves is what is known of moving its data: the persist asked for,
+	// what there is to cache again, and how far that got.
+	Moves Moves
 }
 
 // Decision is the outcome for one victim: at most one event, and why.
@@ -93,6 +98,9 @@ type Decision struct {
 	Reason string
 	// Message says, for a person, what happens or is waited for.
 	Message string
+	// Work is what the controller does while the victim waits (WaitWork):
+	// NoAction, AskPersist or RecacheBatch.
+	Work Action
 }
 
 // Waiting reports whether the victim stays in its state.
@@ -111,6 +119,10 @@ const (
 // decommissioned and drained, it never registered since its pod started,
 // or it was forced (with a Warning event).
 func Decide(f Facts, p Policy) Decision {
+	return withWork(decide(f, p), f, p)
+}
+
+func decide(f Facts, p Policy) Decision {
 	switch {
 	case f.Wanted:
 		return decideWanted(f, p)
@@ -132,6 +144,8 @@ func Decide(f Facts, p Policy) Decision {
 		return decideDecommissioning(f, p)
 	case Draining:
 		return decideDraining(f, p)
+	case Recaching:
+		return decideRecaching(f, p)
 	case TimedOut:
 		return decideTimedOut(f, p)
 	case Failed:
@@ -185,6 +199,10 @@ func decideWanted(f Facts, p Policy) Decision {
 	case !f.Observed:
 		return unreachable
 	case f.State == Scaled || f.Worker.Live || f.Worker.Lost:
+		return cancel
+	case f.State == Recaching:
+		// Drained already, and the re-cache reads the under store, not
+		// the victim: stopping it kills no work.
 		return cancel
 	}
 	if drained, why := drainedOrWhy(f, p); !drained {
@@ -302,7 +320,7 @@ func decideDraining(f Facts, p Policy) Decision {
 	drained, why := drainedOrWhy(f, p)
 	switch {
 	case drained:
-		return Decision{Event: Drained, Reason: string(Scaled), Message: why}
+		return drainedExit(f, why)
 	case elapsed(f.Now, f.DecommissionedAt) > p.DrainTimeout:
 		return Decision{Event: Timeout, Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is %s", p.DrainTimeout, why, p.OnDrainTimeout)}
 	case f.Unpersisted != "":
@@ -332,7 +350,7 @@ func decideTimedOut(f Facts, p Policy) Decision {
 	}
 	drained, why := drainedOrWhy(f, p)
 	if drained {
-		return Decision{Event: Drained, Reason: string(Scaled), Message: why}
+		return drainedExit(f, why)
 	}
 	return Decision{Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is Wait: still waiting, or %s", p.DrainTimeout, why, forceHint)}
 }

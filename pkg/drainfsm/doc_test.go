@@ -17,7 +17,21 @@ func renderTable() string {
 		for _, s := range t.Src {
 			src = append(src, string(s))
 		}
-		fmt.Fprintf(&b, "//\t%-16s %-55s -> %-15s %s\n", t.Event, strings.Join(src, ","), t.Dst, t.Action)
+		fmt.Fprintf(&b, "//\t%-16s %-65s -> %-15s %s\n", t.Event, strings.Join(src, ","), t.Dst, t.Action)
+	}
+	return b.String()
+}
+
+// renderWaitWorks prints the work done while waiting the way doc.go
+// shows it.
+func renderWaitWorks() string {
+	var b strings.Builder
+	for _, w := range WaitWorks {
+		states := make([]string, 0, len(w.States))
+		for _, s := range w.States {
+			states = append(states, string(s))
+		}
+		fmt.Fprintf(&b, "//\t%-26s %-50s %s\n", strings.Join(states, ","), w.While, w.Action)
 	}
 	return b.String()
 }
@@ -30,4 +44,6 @@ func TestDocumentationListsTheTransitionTable(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(doc)).To(ContainSubstring(renderTable()),
 		"doc.go's transition list differs from Table; paste this into doc.go:\n%s", renderTable())
+	g.Expect(string(doc)).To(ContainSubstring(renderWaitWorks()),
+		"doc.go's list of work while waiting differs from WaitWorks; paste this into doc.go:\n%s", renderWaitWorks())
 }

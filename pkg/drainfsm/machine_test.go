@@ -7,15 +7,16 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-var allEvents = []Event{Decommission, Decommissioned, Drained, NothingToDrain, Timeout, Force, Fail, Retry, Cancel, Reappeared, Relisted}
+var allEvents = []Event{Decommission, Decommissioned, Drained, Recache, Recached, RecacheTimeout, NothingToDrain, Timeout, Force, Fail, Retry, Cancel, Reappeared, Relisted}
 
 // legal is the specification of the machine: every allowed move. Every
 // state/event pair not listed here must be refused.
 var legal = map[State]map[Event]State{
 	Pending:         {Decommission: Decommissioning, NothingToDrain: Scaled, Timeout: TimedOut, Force: Scaled, Fail: Failed, Cancel: Cancelled},
 	Decommissioning: {Decommissioned: Draining, NothingToDrain: Scaled, Timeout: TimedOut, Force: Scaled, Fail: Failed, Cancel: Cancelled},
-	Draining:        {Drained: Scaled, NothingToDrain: Scaled, Timeout: TimedOut, Force: Scaled, Relisted: Decommissioning, Cancel: Cancelled},
-	TimedOut:        {Decommissioned: Draining, Drained: Scaled, NothingToDrain: Scaled, Force: Scaled, Relisted: Decommissioning, Cancel: Cancelled},
+	Draining:        {Drained: Scaled, Recache: Recaching, NothingToDrain: Scaled, Timeout: TimedOut, Force: Scaled, Relisted: Decommissioning, Cancel: Cancelled},
+	Recaching:       {Recached: Scaled, RecacheTimeout: Scaled, NothingToDrain: Scaled, Force: Scaled, Relisted: Decommissioning, Cancel: Cancelled},
+	TimedOut:        {Decommissioned: Draining, Drained: Scaled, Recache: Recaching, NothingToDrain: Scaled, Force: Scaled, Relisted: Decommissioning, Cancel: Cancelled},
 	Failed:          {Force: Scaled, Retry: Pending, Cancel: Cancelled},
 	Scaled:          {Cancel: Cancelled, Reappeared: Pending},
 	Cancelled:       {},

@@ -29,4 +29,14 @@ const (
 	// CancellingReason: a victim wanted again waits until its in-flight
 	// work is done before it is restarted back into service.
 	CancellingReason = "Cancelling"
+	// PersistingReason: the controller asked Alluxio to persist a victim's
+	// unpersisted files (an event; the victim waits as UnpersistedData).
+	PersistingReason = "Persisting"
+	// RecacheTimedOutReason: recacheTimeout passed while re-caching; the
+	// worker left with the rest of its files not cached again.
+	RecacheTimedOutReason = "RecacheTimedOut"
+	// RecacheSkippedReason: a drained worker caches persisted files but
+	// none can be cached again (no free capacity on the workers that
+	// stay, or recacheLimit 0); it leaves without re-caching.
+	RecacheSkippedReason = "RecacheSkipped"
 )

@@ -17,6 +17,10 @@ const (
 	// Draining: the master no longer hands the worker out; waiting for
 	// clients' worker lists to refresh and for the worker to go quiet.
 	Draining State = "Draining"
+	// Recaching: drained; the persisted files it caches are being cached
+	// again on the workers that stay, so reads stay warm after it goes
+	// (skipped when there is nothing to move).
+	Recaching State = "Recaching"
 	// Scaled: nothing more to wait for; the pod may go.
 	Scaled State = "Scaled"
 	// Cancelled: no longer leaving (a scale-out called it off); it was
@@ -30,7 +34,7 @@ const (
 )
 
 // States lists every state, in the order of the happy path first.
-var States = []State{Pending, Decommissioning, Draining, Scaled, Cancelled, TimedOut, Failed}
+var States = []State{Pending, Decommissioning, Draining, Recaching, Scaled, Cancelled, TimedOut, Failed}
 
 // Finished reports whether the victim's scale-in is over: its finalizer
 // may come off.
@@ -40,7 +44,7 @@ func (s State) Finished() bool { return s == Scaled || s == Cancelled }
 // master has been (or is being) told to stop using it and it has not
 // finished.
 func (s State) Holding() bool {
-	return s == Decommissioning || s == Draining || s == TimedOut
+	return s == Decommissioning || s == Draining || s == Recaching || s == TimedOut
 }
 
 // ParseState reads a state stored in a pod annotation.

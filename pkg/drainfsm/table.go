@@ -15,8 +15,8 @@ const (
 	Decommission Event = "decommission"
 	// Decommissioned: the master no longer lists the worker as live.
 	Decommissioned Event = "decommissioned"
-	// Drained: clients' worker lists have refreshed and the worker was
-	// quiet for the quiet period.
+	// Drained: clients' worker lists have refreshed, the worker was quiet
+	// for the quiet period, and none of its data is to be cached again.
 	Drained Event = "drained"
 	// NothingToDrain: the worker never registered since its pod started,
 	// or was lost holding no unpersisted data: no work can be on it.
@@ -85,14 +85,17 @@ var Table = []Transition{
 	{Decommission, []State{Pending}, Decommissioning, SendDecommission},
 	{Decommissioned, []State{Decommissioning, TimedOut}, Draining, RecordDecommission},
 	{Drained, []State{Draining, TimedOut}, Scaled, ReleasePod},
-	{NothingToDrain, []State{Pending, Decommissioning, Draining, TimedOut}, Scaled, ReleasePod},
+	{Recache, []State{Draining, TimedOut}, Recaching, PlanRecache},
+	{Recached, []State{Recaching}, Scaled, ReleasePod},
+	{RecacheTimeout, []State{Recaching}, Scaled, LeaveCold},
+	{NothingToDrain, []State{Pending, Decommissioning, Draining, Recaching, TimedOut}, Scaled, ReleasePod},
 	{Timeout, []State{Pending, Decommissioning, Draining}, TimedOut, WarnEvent},
-	{Force, []State{Pending, Decommissioning, Draining, TimedOut, Failed}, Scaled, ReleasePod},
+	{Force, []State{Pending, Decommissioning, Draining, Recaching, TimedOut, Failed}, Scaled, ReleasePod},
 	{Fail, []State{Pending, Decommissioning}, Failed, WarnEvent},
 	{Retry, []State{Failed}, Pending, NoAction},
 	{Reappeared, []State{Scaled}, Pending, ForgetDecommission},
-	{Relisted, []State{Draining, TimedOut}, Decommissioning, ForgetDecommission},
-	{Cancel, []State{Pending, Decommissioning, Draining, TimedOut, Failed, Scaled}, Cancelled, TakeBack},
+	{Relisted, []State{Draining, Recaching, TimedOut}, Decommissioning, ForgetDecommission},
+	{Cancel, []State{Pending, Decommissioning, Draining, Recaching, TimedOut, Failed, Scaled}, Cancelled, TakeBack},
 }
 
 // Events lists every event, in the table's order.

@@ -26,12 +26,15 @@ const (
 	PropRuntimeGone   Property = "no pod keeps the finalizer once its runtime, or Fluid's worker set, is gone"
 	PropRefreshNow    Property = "the refresh interval waited for is the one the runtime's properties give now, read again on every reconcile"
 	PropCacheLag      Property = "the worker set drops a worker only once the API server, not just the cache, shows it drained"
+	PropPersist       Property = "a victim holding unpersisted data asks Alluxio to persist it, and asks again only after the persist retry"
+	PropRecache       Property = "a drained worker's persisted files are cached again on the workers that stay, within their free capacity, before it leaves"
+	PropRecacheBound  Property = "recacheTimeout bounds re-caching: then the worker leaves with the rest not cached again, with a Warning event"
 )
 
 // Properties lists every property, in the README's order.
 var Properties = []Property{
-	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropNeverReg, PropRelisted, PropDecomTime,
-	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
+	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
+	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
 	PropGateOff, PropCondition, PropRequeue, PropLog,
 }
 
@@ -46,7 +49,9 @@ const (
 	victims   = "pkg/ddc/alluxio/victims.go"
 	selection = "pkg/ddc/alluxio/victim_selection.go"
 	executor  = "pkg/ddc/alluxio/operations/pod_executor.go"
-	recache   = "pkg/ddc/alluxio/operations/recache.go"
+	recacheOp = "pkg/ddc/alluxio/operations/recache.go"
+	moves     = "pkg/drainfsm/data_moves.go"
+	recache   = "pkg/ddc/alluxio/scalein_recache.go"
 )
 
 // Catalogue is every mutant `make mutants` runs.
@@ -117,7 +122,38 @@ var Catalogue = []Mutant{
 	{
 		Name: "recache-past-free-space", Property: PropUnpersisted,
 		Change: "a leaving worker's files are loaded again even where no live worker has room, so Alluxio evicts other cached blocks, maybe the only copy of unpersisted data",
-		Edits:  []Edit{{recache, "if worker < 0 || s.free[worker] < n {", "if worker < 0 {"}},
+		Edits:  []Edit{{recacheOp, "if worker < 0 || s.free[worker] < n {", "if worker < 0 {"}},
+	},
+	{
+		Name: "persist-never-asked", Property: PropPersist,
+		Change: "a victim holding unpersisted data waits for Alluxio to persist it on its own",
+		Edits:  []Edit{{moves, "d.Work, asked = AskPersist, f.Now", "asked = f.Now"}},
+	},
+	{
+		Name: "persist-asked-every-poll", Property: PropPersist,
+		Change: "Alluxio is asked to persist a victim's files on every poll",
+		Edits:  []Edit{{moves, "if asked.IsZero() || elapsed(f.Now, asked) >= p.Moves.PersistRetry {", "if true {"}},
+	},
+	{
+		Name: "recache-skipped", Property: PropRecache,
+		Change: "a drained worker leaves without its files being cached again",
+		Edits:  []Edit{{moves, "\tcase m.ToRecache > 0:", "\tcase false:"}},
+	},
+	{
+		Name: "recache-capacity-ignored", Property: PropRecache,
+		Change: "a re-cache plans every file, whatever room the workers that stay have",
+		Edits:  []Edit{{recache, "budget := min(all, s.freeCapacity(v))", "budget := all"}},
+	},
+	{
+		Name: "recache-timeout-ignored", Property: PropRecacheBound,
+		Change: "a re-cache that keeps failing holds the worker for ever",
+		Edits:  []Edit{{moves, "case elapsed(f.Now, f.Since) > p.Moves.RecacheTimeout:", "case false:"}},
+	},
+	{
+		Name: "cancel-during-recache-ignored", Property: PropCancel,
+		Change: "a victim wanted again while re-caching goes on re-caching",
+		Edits: []Edit{{decide, "\tcase f.State == Recaching:\n\t\t// Drained already, and the re-cache reads the under store, not\n\t\t// the victim: stopping it kills no work.\n\t\treturn cancel",
+			"\tcase f.State == Recaching:\n\t\treturn Decision{Reason: string(Recaching), Message: \"re-caching\"}"}},
 	},
 	{
 		Name: "finalizer-removed-early", Property: PropFinalizer,
@@ -137,7 +173,7 @@ var Catalogue = []Mutant{
 	{
 		Name: "force-without-warning", Property: PropForce,
 		Change: "a forced exit is announced by a Normal event",
-		Edits:  []Edit{{act, "if action == drainfsm.WarnEvent || d.Event == drainfsm.Force || d.Reason == drainfsm.ForcedReason {", "if action == drainfsm.WarnEvent {"}},
+		Edits:  []Edit{{act, "if action == drainfsm.WarnEvent || action == drainfsm.LeaveCold || d.Event == drainfsm.Force || d.Reason == drainfsm.ForcedReason {", "if action == drainfsm.WarnEvent || action == drainfsm.LeaveCold {"}},
 	},
 	{
 		Name: "forced-take-back-without-warning", Property: PropForce,
@@ -252,7 +288,7 @@ var Catalogue = []Mutant{
 	{
 		Name: "max-concurrent-ignored", Property: PropMaxConcurrent,
 		Change: "every victim is decommissioned at once whatever maxConcurrent says",
-		Edits:  []Edit{{driver, "d := drainfsm.Decide(s.facts(v, free > 0), s.policy)", "d := drainfsm.Decide(s.facts(v, free > 0 || true), s.policy)"}},
+		Edits:  []Edit{{driver, "d := s.decide(ctx, v, free > 0)", "d := s.decide(ctx, v, free > 0 || true)"}},
 	},
 	{
 		Name: "drain-timeout-ignored", Property: PropTimeout,

@@ -278,6 +278,7 @@ func (a *simAlluxio) Observe(context.Context) (*operations.ClusterInfo, error) {
 		case !wk.running:
 			info.Lost = append(info.Lost, wi)
 		case !wk.decommissioned:
+			wi.CapacityBytes, wi.UsedBytes = simWorkerCapacity, wk.usedBytes()
 			info.Live = append(info.Live, wi)
 		}
 	}
@@ -393,15 +394,3 @@ func (a *simAlluxio) UnpersistedData(_ context.Context, addr operations.WorkerAd
 }
 
 var _ operations.Interface = (*simAlluxio)(nil)
-
-// The simulated controller does not move data yet: its workers' cached
-// files are seen only through UnpersistedData.
-func (a *simAlluxio) CachedFiles(context.Context, operations.WorkerAddress) (operations.Cached, error) {
-	return operations.Cached{}, nil
-}
-
-func (a *simAlluxio) Persist(context.Context, []string) error { return nil }
-
-func (a *simAlluxio) Recache(context.Context, []operations.CachedFile) (operations.Recached, error) {
-	return operations.Recached{}, nil
-}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
@@ -21,12 +22,18 @@ type FluidPolicy struct {
 	PollInterval   time.Duration
 	// MaxConcurrent 0 means no cap.
 	MaxConcurrent int32
+	// Recache, RecacheLimit (nil: no cap) and RecacheTimeout are
+	// spec.scaleIn's fields of the same names.
+	Recache        datav1alpha1.RecacheMode
+	RecacheLimit   *resource.Quantity
+	RecacheTimeout time.Duration
 }
 
 // DefaultFluidPolicy is the same as spec.scaleIn's defaults.
 func DefaultFluidPolicy() FluidPolicy {
 	return FluidPolicy{DrainTimeout: defaultDrainTimeout, OnDrainTimeout: datav1alpha1.DrainTimeoutWait,
-		QuietPeriod: defaultQuietPeriod, PollInterval: defaultPollInterval}
+		QuietPeriod: defaultQuietPeriod, PollInterval: defaultPollInterval,
+		Recache: datav1alpha1.RecacheAll, RecacheTimeout: defaultRecacheTimeout}
 }
 
 // policyFor turns the flags and the runtime's annotations into the
@@ -73,6 +80,7 @@ func (p FluidPolicy) policyFor(rt *datav1alpha1.AlluxioRuntime) (datav1alpha1.Sc
 			out.MaxConcurrent = &m
 		}
 	}
+	p.recachePolicyFor(a, &out, &problems)
 	if out.QuietPeriod.Duration >= out.DrainTimeout.Duration {
 		problems = append(problems, fmt.Sprintf("the quiet period %s must be shorter than the drain timeout %s; using %s and %s",
 			out.QuietPeriod.Duration, out.DrainTimeout.Duration, p.QuietPeriod, p.DrainTimeout))

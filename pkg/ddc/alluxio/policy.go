@@ -35,6 +35,7 @@ func drainPolicy(rt *datav1alpha1.AlluxioRuntime) (drainfsm.Policy, error) {
 		OnDrainTimeout:  drainfsm.WaitOnTimeout,
 		QuietPeriod:     durationOr(s.QuietPeriod, defaultQuietPeriod),
 		RefreshInterval: defaultRefreshInterval,
+		Moves:           movePolicy(s),
 	}
 	if s.OnDrainTimeout == datav1alpha1.DrainTimeoutForce {
 		p.OnDrainTimeout = drainfsm.ForceOnTimeout

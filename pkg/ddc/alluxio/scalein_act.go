@@ -51,7 +51,7 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	countTransition(s.rt.Namespace, s.rt.Name, d.Event, to)
 	ctrl.LoggerFrom(ctx).Info("scale-in victim moved", "pod", klog.KObj(v.pod), "from", from, "to", to, "reason", d.Reason, "message", d.Message)
 	eventType := corev1.EventTypeNormal
-	if action == drainfsm.WarnEvent || d.Event == drainfsm.Force || d.Reason == drainfsm.ForcedReason {
+	if action == drainfsm.WarnEvent || action == drainfsm.LeaveCold || d.Event == drainfsm.Force || d.Reason == drainfsm.ForcedReason {
 		eventType = corev1.EventTypeWarning
 	}
 	s.event(v, eventType, d.Reason, "%s", d.Message)
@@ -218,7 +218,7 @@ func (s *scaleIn) releasable(v *victim) bool {
 		return true
 	case drainfsm.Scaled:
 		return v.deleting() || !s.ws.runs(v.ordinal)
-	case drainfsm.Draining, drainfsm.TimedOut:
+	case drainfsm.Draining, drainfsm.Recaching, drainfsm.TimedOut:
 		// Deleted by hand: held until clients can no longer send it work
 		// (off the live list, and their worker list refreshed since).
 		return v.deleting() && s.observed() && !v.obs.live && !v.decommissionedAt.IsZero() && s.now.Sub(v.decommissionedAt) >= s.policy.RefreshInterval

@@ -91,6 +91,9 @@ func (r *Reconciler) runScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRun
 		return s.current, nil, err
 	}
 	s.decommissionBatch(ctx)
+	if err := s.moveData(ctx); err != nil {
+		return s.current, nil, err
+	}
 	// Persist.
 	if err := s.persistRecords(ctx); err != nil {
 		return s.current, nil, err
@@ -203,7 +206,7 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 		if !s.takesDecision(v) {
 			continue
 		}
-		d := drainfsm.Decide(s.facts(v, free > 0), s.policy)
+		d := s.decide(ctx, v, free > 0)
 		s.decisions[v.name()] = d
 		if d.Waiting() {
 			continue

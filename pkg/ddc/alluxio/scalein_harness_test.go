@@ -48,11 +48,13 @@ type fakeMaster struct {
 	decommissions [][]operations.WorkerAddress
 	// onDecommission runs inside each decommission command.
 	onDecommission func()
+	// dataMoves: the workers' cached files, persisting and re-caching.
+	dataMoves
 }
 
 func newFakeMaster(startedAt time.Time) *fakeMaster {
 	return &fakeMaster{startedAt: startedAt, registered: map[string]int32{}, decommissioned: map[string]bool{},
-		down: map[string]bool{}, busy: map[string]int64{}, unpersisted: map[string]int64{}}
+		down: map[string]bool{}, busy: map[string]int64{}, unpersisted: map[string]int64{}, dataMoves: newDataMoves()}
 }
 
 func (m *fakeMaster) Observe(context.Context) (*operations.ClusterInfo, error) {
@@ -64,7 +66,8 @@ func (m *fakeMaster) Observe(context.Context) (*operations.ClusterInfo, error) {
 	info := &operations.ClusterInfo{Version: "2.9.6", StartedAt: m.startedAt}
 	for _, host := range slices.Sorted(maps.Keys(m.registered)) {
 		if !m.decommissioned[host] {
-			info.Live = append(info.Live, operations.WorkerInfo{Address: operations.WorkerAddress{Host: host, RPCPort: 29999, WebPort: m.registered[host]}})
+			info.Live = append(info.Live, operations.WorkerInfo{Address: operations.WorkerAddress{Host: host, RPCPort: 29999, WebPort: m.registered[host]},
+				CapacityBytes: m.capacity[host], UsedBytes: m.used[host]})
 		}
 	}
 	return info, nil
@@ -111,7 +114,14 @@ func (m *fakeMaster) UnpersistedData(_ context.Context, w operations.WorkerAddre
 		return operations.Unpersisted{}, fmt.Errorf("dial %s: connection refused: %w", w.Host, operations.ErrWorkerUnreachable)
 	}
 	n := m.unpersisted[w.Host]
-	return operations.Unpersisted{Files: int(n), Bytes: n * 1024}, nil
+	u := operations.Unpersisted{Files: int(n), Bytes: n * 1024}
+	for _, f := range m.files[w.Host] {
+		if !f.Persisted {
+			u.Files++
+			u.Bytes += f.Bytes
+		}
+	}
+	return u, nil
 }
 
 func (m *fakeMaster) set(f func(m *fakeMaster)) {
@@ -311,16 +321,4 @@ func (e *engine) reconcileUntil(step time.Duration, n int, cond func() bool) {
 		e.advance(step)
 	}
 	e.g.Expect(cond()).To(BeTrue(), "condition not reached after %d reconciles", n)
-}
-
-// The fake master caches no file data: CachedFiles lists nothing, and
-// there is nothing to persist or cache again.
-func (m *fakeMaster) CachedFiles(context.Context, operations.WorkerAddress) (operations.Cached, error) {
-	return operations.Cached{}, nil
-}
-
-func (m *fakeMaster) Persist(context.Context, []string) error { return nil }
-
-func (m *fakeMaster) Recache(context.Context, []operations.CachedFile) (operations.Recached, error) {
-	return operations.Recached{}, nil
 }

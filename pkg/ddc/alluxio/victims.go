@@ -26,6 +26,8 @@ type victim struct {
 	idleSince        time.Time
 	// forcedOut: it became Scaled by Force.
 	forcedOut bool
+	// moves records what was done with its data.
+	moves moveRecord
 
 	// Computed once per reconcile, never stored: the role after the
 	// selection (leaving; wanted: the target keeps it), marked (became a
@@ -34,6 +36,7 @@ type victim struct {
 	// says of its worker.
 	leaving, wanted, marked, cleared bool
 	obs                              observation
+	mobs                             moveObservation
 }
 
 // scaleInAnnotations are every annotation the scale-in writes on a pod.
@@ -43,6 +46,8 @@ var scaleInAnnotations = []string{
 	datav1alpha1.ScaleInDecommissionedAtAnnotation,
 	datav1alpha1.ScaleInIdleSinceAnnotation,
 	datav1alpha1.ScaleInForcedOutAnnotation,
+	datav1alpha1.ScaleInPersistAskedAtAnnotation,
+	datav1alpha1.ScaleInRecacheAnnotation,
 }
 
 // readVictim reads a pod's scale-in record. A state that cannot be read
@@ -62,6 +67,7 @@ func readVictim(pod *corev1.Pod, ordinal int32) victim {
 	v.decommissionedAt = parseTime(a[datav1alpha1.ScaleInDecommissionedAtAnnotation])
 	v.idleSince = parseTime(a[datav1alpha1.ScaleInIdleSinceAnnotation])
 	v.forcedOut = a[datav1alpha1.ScaleInForcedOutAnnotation] == "true"
+	v.moves = readMoveRecord(a)
 	return v
 }
 
@@ -70,7 +76,8 @@ func readVictim(pod *corev1.Pod, ordinal int32) victim {
 func (v *victim) recordChanged() bool {
 	stored := readVictim(v.pod, v.ordinal)
 	return stored.state != v.state || !stored.since.Equal(v.since) ||
-		!stored.decommissionedAt.Equal(v.decommissionedAt) || !stored.idleSince.Equal(v.idleSince) || stored.forcedOut != v.forcedOut
+		!stored.decommissionedAt.Equal(v.decommissionedAt) || !stored.idleSince.Equal(v.idleSince) || stored.forcedOut != v.forcedOut ||
+		!stored.moves.equal(v.moves)
 }
 
 func (v *victim) name() string { return v.pod.Name }
@@ -120,6 +127,7 @@ func (v *victim) persist(ctx context.Context, c client.Client, keepFinalizer boo
 			} else {
 				delete(p.Annotations, datav1alpha1.ScaleInForcedOutAnnotation)
 			}
+			v.moves.write(p.Annotations)
 		}
 		if keepFinalizer {
 			controllerutil.AddFinalizer(p, datav1alpha1.ScaleInFinalizer)

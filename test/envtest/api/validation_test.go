@@ -27,6 +27,10 @@ var invalidSpecs = []struct {
 	{"zero quietPeriod", `scaleIn: {quietPeriod: 0s}`, []string{"spec.scaleIn.quietPeriod", "positive duration"}},
 	{"drainTimeout not a duration", `scaleIn: {drainTimeout: ten minutes}`, []string{"spec.scaleIn.drainTimeout"}},
 	{"quietPeriod longer than drainTimeout", `scaleIn: {quietPeriod: 20m, drainTimeout: 10m}`, []string{"spec.scaleIn", "quietPeriod must be shorter than scaleIn.drainTimeout"}},
+	{"unknown recache", `scaleIn: {recache: Some}`, []string{"spec.scaleIn.recache", "All", "Off"}},
+	{"zero recacheTimeout", `scaleIn: {recacheTimeout: 0s}`, []string{"spec.scaleIn.recacheTimeout", "positive duration"}},
+	{"negative recacheLimit", `scaleIn: {recacheLimit: -1Gi}`, []string{"spec.scaleIn.recacheLimit", "size such as 10Gi"}},
+	{"recacheLimit not a size", `scaleIn: {recacheLimit: lots}`, []string{"spec.scaleIn.recacheLimit"}},
 	{"maxConcurrent zero", `scaleIn: {maxConcurrent: 0}`, []string{"spec.scaleIn.maxConcurrent", "greater than or equal to 1"}},
 	{"worker port too high", `worker: {ports: {web: 70000}}`, []string{"spec.worker.ports", "between 1 and 65535"}},
 	{"master port zero", `master: {ports: {rpc: 0}}`, []string{"spec.master.ports", "between 1 and 65535"}},
@@ -76,5 +80,8 @@ func TestValidSpecIsAcceptedWithDefaults(t *testing.T) {
 	g.Expect(scaleIn).To(HaveKeyWithValue("pollInterval", "5s"))
 	g.Expect(scaleIn).To(HaveKeyWithValue("quietPeriod", "20s"))
 	g.Expect(scaleIn).To(HaveKeyWithValue("victimSelection", "HighestOrdinal"))
+	g.Expect(scaleIn).To(HaveKeyWithValue("recache", "All"))
+	g.Expect(scaleIn).To(HaveKeyWithValue("recacheTimeout", "5m"))
+	g.Expect(scaleIn).NotTo(HaveKey("recacheLimit"), "unset recacheLimit: only free capacity bounds it")
 	g.Expect(scaleIn).NotTo(HaveKey("maxConcurrent"), "unset maxConcurrent means all victims at once")
 }
