@@ -71,6 +71,10 @@ func TestFluid(t *testing.T) {
 			JobService: true}
 		testGracefulScaleInNextToFluid(ctx, t, drained)
 	})
+	step("data moves: a leaving worker's files persisted on request, and cached again on the workers that stay", func(ctx context.Context, t *testing.T, _ stack.Runtime) {
+		testDataMovesNextToFluid(ctx, t, stack.Runtime{Namespace: "default", Name: "presto", Workers: 4, JobService: true,
+			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": "5s"}})
+	})
 	step("lifecycle: killed, scaled back out, timed out and forced, deleted, all mid-drain", func(ctx context.Context, t *testing.T, _ stack.Runtime) {
 		testScaleInLifecycleNextToFluid(ctx, t, stack.Runtime{Namespace: "default", Name: "flink", Workers: 4,
 			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": "10s"}})

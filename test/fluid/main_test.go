@@ -55,7 +55,7 @@ func run(m *testing.M) int {
 	// and Fluid places datasets exclusively by default (no node holds two
 	// datasets' workers), so the 4-worker runtimes of the later scenarios
 	// need nodes beside the 2 workers each earlier runtime keeps.
-	s, err = stack.Start(startCtx, stack.Options{Logf: logf, Nodes: 10})
+	s, err = stack.Start(startCtx, stack.Options{Logf: logf, Nodes: 14})
 	if errors.Is(err, stack.ErrFluidMissing) {
 		fmt.Printf("Fluid suite: %v\n", err)
 		return 1

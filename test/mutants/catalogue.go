@@ -310,4 +310,9 @@ var Catalogue = []Mutant{
 		Change: "the exec stream's transport hiccups during a drain reach the log as Error lines",
 		Edits:  []Edit{{executor, "streamer.StreamWithContext(quietTransportLog(ctx),", "streamer.StreamWithContext(ctx,"}},
 	},
+	{
+		Name: "fluid-status-conflict-is-error", Property: PropLog,
+		Change: "a Fluid runtime's condition patch that meets Fluid's own status write is returned as an error (a \"Reconciler error\" line)",
+		Edits:  []Edit{{reconcile, "\t\t\treturn r.waitOrFail(ctx, err)\n\t\t}\n\t\treturn res, nil", "\t\t\treturn res, err\n\t\t}\n\t\treturn res, nil"}},
+	},
 }

@@ -1,6 +1,8 @@
 package alluxio
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,11 +11,14 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 )
@@ -210,4 +215,29 @@ func TestFluidWorkerSetDeletedMidDrainLeavesNoPodStuck(t *testing.T) {
 	for i := range int32(3) {
 		e.g.Expect(e.state(i)).To(Equal("gone"), "worker %d kept by a finalizer after its set was deleted", i)
 	}
+}
+
+// Fluid writes the runtime's status too: when it wrote between our read
+// and our condition patch, the patch conflicts, and that is a retry
+// logged at Info (a nil error), never a "Reconciler error".
+func TestFluidConditionConflictIsARetryNotAnError(t *testing.T) {
+	e := newFluidEngine(t, 4, nil)
+	e.fluidScalesTo(3)
+	conflicts := 0
+	e.r.Client = interceptor.NewClient(e.c.(client.WithWatch), interceptor.Funcs{
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+			if sub == "status" && conflicts == 0 {
+				conflicts++
+				return apierrors.NewConflict(schema.GroupResource{Group: datav1alpha1.GroupVersion.Group, Resource: "alluxioruntimes"}, obj.GetName(), errors.New("the object has been modified"))
+			}
+			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+		},
+	})
+	res, err := e.r.Reconcile(e.ctx, reconcileRequest(e.rt))
+	e.g.Expect(conflicts).To(Equal(1), "the condition patch met Fluid's write")
+	e.g.Expect(err).NotTo(HaveOccurred())
+	e.g.Expect(res.RequeueAfter).To(BeNumerically(">", 0), "retried")
+	e.reconcileFluid()
+	c := meta.FindStatusCondition(e.runtime().Status.Conditions, datav1alpha1.GracefulScaleInCondition)
+	e.g.Expect(c).NotTo(BeNil(), "written on the retry")
 }

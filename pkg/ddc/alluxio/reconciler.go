@@ -97,7 +97,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, err
 	}
 	if fluidSet != nil {
-		return r.reconcileFluidManaged(ctx, rt, fluidSet)
+		res, err := r.reconcileFluidManaged(ctx, rt, fluidSet)
+		if err != nil {
+			// Fluid writes the same runtime's status: a conflict is a
+			// retry, not an error for a human.
+			return r.waitOrFail(ctx, err)
+		}
+		return res, nil
 	}
 	// Fluid's worker set gone while the runtime stays (deleted by hand, or
 	// uninstalled by Fluid): its pods go with it and none may keep our
