@@ -259,9 +259,11 @@ func (s *Stack) writeWorkload(ctx context.Context, c *workload.Client, r Runtime
 		if ip == "" {
 			return nil, fmt.Errorf("worker pod %s has no IP", pod)
 		}
-		g.Go(func() error {
-			// A client on the worker's node writes to that worker first.
-			sums, err := write("MUST_CACHE", w.PerLeavingWorker, "on-"+pod, map[string]string{"alluxio.user.hostname": ip})
+		// A client on the worker's node writes to that worker first; each
+		// file is checked to be there alone, then recorded.
+		writeOn := func(kind string, n int, prefix string, extra map[string]string, record func(path string)) error {
+			extra["alluxio.user.hostname"] = ip
+			sums, err := write(kind, n, prefix+pod, extra)
 			if err != nil {
 				return err
 			}
@@ -270,26 +272,20 @@ func (s *Stack) writeWorkload(ctx context.Context, c *workload.Client, r Runtime
 					return err
 				}
 				mu.Lock()
-				out.placed[p] = true
-				mu.Unlock()
-			}
-			sums, err = write("ASYNC_THROUGH", w.PerLeavingWorkerDelayed, "async-through-delayed-on-"+pod, map[string]string{
-				"alluxio.user.hostname":                           ip,
-				"alluxio.user.file.persistence.initial.wait.time": fmt.Sprintf("%dms", w.PersistDelay.Milliseconds()),
-			})
-			if err != nil {
-				return err
-			}
-			for p := range sums {
-				if err := s.CheckOnlyOn(ctx, r, p, ip, pods); err != nil {
-					return err
-				}
-				mu.Lock()
-				out.delayed = append(out.delayed, p)
-				out.delayedOn[pod] = append(out.delayedOn[pod], p)
+				record(p)
 				mu.Unlock()
 			}
 			return nil
+		}
+		g.Go(func() error {
+			if err := writeOn("MUST_CACHE", w.PerLeavingWorker, "on-", map[string]string{}, func(p string) { out.placed[p] = true }); err != nil {
+				return err
+			}
+			delay := map[string]string{"alluxio.user.file.persistence.initial.wait.time": fmt.Sprintf("%dms", w.PersistDelay.Milliseconds())}
+			return writeOn("ASYNC_THROUGH", w.PerLeavingWorkerDelayed, "async-through-delayed-on-", delay, func(p string) {
+				out.delayed = append(out.delayed, p)
+				out.delayedOn[pod] = append(out.delayedOn[pod], p)
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {
