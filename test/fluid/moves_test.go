@@ -247,4 +247,3 @@ func inAlluxio(ctx context.Context, rt stack.Runtime) (map[string]int64, error) 
 	}
 	return got, nil
 }
-
