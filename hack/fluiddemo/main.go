@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/fluid-drain/fluid-drain/test/e2e/cluster"
+	e2estack "github.com/fluid-drain/fluid-drain/test/e2e/stack"
 	"github.com/fluid-drain/fluid-drain/test/fluid/stack"
 )
 
@@ -95,17 +96,41 @@ func run(verbose, keep bool) (err error) {
 	}
 
 	say("── 1. Fluid alone: kubectl scale alluxioruntime/%s --replicas=2", plain.Name)
-	alone, err := s.ScaleInUnderLoad(ctx, plain, 2, demoWorkload, s.ScaleRuntime, indent)
+	// fluid-drain is installed as soon as Fluid alone has removed the
+	// leaving workers (its guard would hold them otherwise), while the
+	// workload goes on reading: the install takes seconds.
+	installed := make(chan installResult, 1)
+	installing := false
+	scaleThenInstall := func(ctx context.Context, r stack.Runtime, n int) error {
+		if err := s.ScaleRuntime(ctx, r, n); err != nil {
+			return err
+		}
+		installing = true
+		go func() { installed <- installAfterScaleIn(ctx, s, r, n) }()
+		return nil
+	}
+	var c *e2estack.Controller
+	defer func() {
+		// Whatever happened, a controller started is stopped.
+		if installing && c == nil {
+			if res := <-installed; res.c != nil {
+				err = errors.Join(err, res.c.Stop(10*time.Second))
+			}
+		}
+	}()
+	alone, err := s.ScaleInUnderLoad(ctx, plain, 2, demoWorkload, scaleThenInstall, indent)
 	if err != nil {
 		return err
 	}
 	say("Fluid alone: %v", alone)
 
 	say("── 2. fluid-drain installed next to Fluid (chart in mode fluid: the admission guard, RBAC, no CRD)")
-	c, err := s.InstallFluidDrain(ctx)
-	if err != nil {
-		return err
+	res := <-installed
+	if res.err != nil {
+		installing = false
+		return res.err
 	}
+	c = res.c
 	defer func() { err = errors.Join(err, c.Stop(10*time.Second)) }()
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
@@ -160,6 +185,25 @@ func setUp(ctx context.Context, s *stack.Stack, rts ...stack.Runtime) error {
 	}
 	say("Fluid set both up in %s: Dataset Bound, master and 4 workers Ready, real Alluxio servers running", time.Since(began).Round(time.Second))
 	return nil
+}
+
+type installResult struct {
+	c   *e2estack.Controller
+	err error
+}
+
+// installAfterScaleIn waits until r runs n worker pods, then installs
+// fluid-drain.
+func installAfterScaleIn(ctx context.Context, s *stack.Stack, r stack.Runtime, n int) installResult {
+	err := s.Poll(ctx, 5*time.Minute, func() bool {
+		pods, err := s.WorkerPods(ctx, r)
+		return err == nil && len(pods) == n
+	})
+	if err != nil {
+		return installResult{err: fmt.Errorf("Fluid alone did not remove the leaving workers of %s/%s: %w", r.Namespace, r.Name, err)}
+	}
+	c, err := s.InstallFluidDrain(ctx)
+	return installResult{c: c, err: err}
 }
 
 func indent(format string, args ...any) { say("   "+format, args...) }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -18,14 +20,19 @@ const (
 	// recacheBytesPerSecond is the slowest copy from the under store a
 	// load's time limit allows for, on top of CommandTimeout.
 	recacheBytesPerSecond = 16 << 20
+	// recacheParallel loads run at once: each is a CLI process that
+	// spends seconds starting its JVM and waiting on the under store,
+	// so a few side by side move a worker's files several times sooner
+	// than one after another.
+	recacheParallel = 4
 )
 
 // Recache loads each file again with
 //
 //	alluxio fs -D<most-available-first policy> load PATH
 //
-// one command per file: Alluxio 2.9's `fs load` loads only its first
-// path. It runs after the leaving worker's decommission, when the master
+// one command per file (Alluxio 2.9's `fs load` loads only its first
+// path), up to recacheParallel at once. It runs after the leaving worker's decommission, when the master
 // no longer counts that worker's copy: a file it held is then less than
 // 100% in Alluxio, and the load reads the missing blocks from the under
 // store into a live worker (never from the leaving one). A file already
@@ -51,31 +58,69 @@ func (c *Client) Recache(ctx context.Context, files []CachedFile) (Recached, err
 	}
 	room := newFreeSpace(info.Live)
 	log := logr.FromContextOrDiscard(ctx)
-	var out Recached
+	var (
+		out     Recached
+		mu      sync.Mutex
+		stopped error
+		wg      sync.WaitGroup
+		slots   = make(chan struct{}, recacheParallel)
+	)
 	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return out, fmt.Errorf("re-cache: stopped after %d of %d files: %w", out.Files+len(out.Failed), len(files), err)
+		slots <- struct{}{}
+		mu.Lock()
+		if stopped == nil && ctx.Err() != nil {
+			stopped = ctx.Err()
 		}
+		done := stopped != nil
+		// Room is booked here, in the files' order, before the load
+		// starts; a load that moved nothing gives it back.
 		worker, fits := room.take(f.Bytes)
-		if !fits {
+		if !done && !fits {
 			log.V(1).Info("File not cached again: no live worker has room for it", "path", f.Path, "bytes", f.Bytes)
 			out.Failed = append(out.Failed, f.Path)
+		}
+		mu.Unlock()
+		if done || !fits {
+			if fits {
+				mu.Lock()
+				room.give(worker, f.Bytes)
+				mu.Unlock()
+			}
+			<-slots
 			continue
 		}
-		loaded, err := c.load(ctx, f)
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return out, fmt.Errorf("re-cache: stopped after %d of %d files: %w", out.Files+len(out.Failed), len(files), err)
-		case err != nil:
-			room.give(worker, f.Bytes)
-			log.V(1).Info("File not cached again", "path", f.Path, "error", err.Error())
-			out.Failed = append(out.Failed, f.Path)
-		case loaded:
-			out.Files++
-			out.Bytes += f.Bytes
-		default:
-			room.give(worker, f.Bytes) // deleted meanwhile
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			loaded, err := c.load(ctx, f)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && ctx.Err() != nil:
+				room.give(worker, f.Bytes)
+				if stopped == nil {
+					stopped = err
+				}
+			case err != nil:
+				room.give(worker, f.Bytes)
+				log.V(1).Info("File not cached again", "path", f.Path, "error", err.Error())
+				out.Failed = append(out.Failed, f.Path)
+			case loaded:
+				out.Files++
+				out.Bytes += f.Bytes
+			default:
+				room.give(worker, f.Bytes) // deleted meanwhile
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Strings(out.Failed)
+	if stopped == nil && ctx.Err() != nil {
+		stopped = ctx.Err()
+	}
+	if stopped != nil {
+		return out, fmt.Errorf("re-cache: stopped after %d of %d files: %w", out.Files+len(out.Failed), len(files), stopped)
 	}
 	return out, nil
 }

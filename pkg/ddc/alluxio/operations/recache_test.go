@@ -40,10 +40,11 @@ func TestRecacheLoadsEachFileOnTheFreestWorker(t *testing.T) {
 
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got).To(Equal(Recached{Files: 2, Bytes: 4 << 20}))
-	g.Expect(exec.Calls()).To(Equal([][]string{
-		{"alluxio", "fs", "-Dalluxio.user.ufs.block.read.location.policy=alluxio.client.block.policy.MostAvailableFirstPolicy", "load", "/data/a"},
-		{"alluxio", "fs", "-Dalluxio.user.ufs.block.read.location.policy=alluxio.client.block.policy.MostAvailableFirstPolicy", "load", "/data/b"},
-	}))
+	// Loads run side by side: in no particular order.
+	g.Expect(exec.Calls()).To(ConsistOf(
+		[]string{"alluxio", "fs", "-Dalluxio.user.ufs.block.read.location.policy=alluxio.client.block.policy.MostAvailableFirstPolicy", "load", "/data/a"},
+		[]string{"alluxio", "fs", "-Dalluxio.user.ufs.block.read.location.policy=alluxio.client.block.policy.MostAvailableFirstPolicy", "load", "/data/b"},
+	))
 }
 
 func TestRecacheReportsFilesThatCouldNotBeLoadedAndGoesOn(t *testing.T) {
@@ -68,7 +69,7 @@ func TestRecacheReportsFilesThatCouldNotBeLoadedAndGoesOn(t *testing.T) {
 
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got).To(Equal(Recached{Files: 1, Bytes: 2 << 20, Failed: []string{"/data/lost"}}))
-	g.Expect(loadedPaths(exec.Calls())).To(Equal([]string{"/data/lost", "/data/deleted", "/data/ok"}))
+	g.Expect(loadedPaths(exec.Calls())).To(ConsistOf("/data/lost", "/data/deleted", "/data/ok"))
 }
 
 func TestRecacheNeverLoadsMoreThanALiveWorkerHasRoomFor(t *testing.T) {
@@ -88,7 +89,7 @@ func TestRecacheNeverLoadsMoreThanALiveWorkerHasRoomFor(t *testing.T) {
 
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got).To(Equal(Recached{Files: 3, Bytes: 9 << 20, Failed: []string{"/data/big", "/data/three"}}))
-	g.Expect(loadedPaths(exec.Calls())).To(Equal([]string{"/data/six", "/data/two", "/data/one"}))
+	g.Expect(loadedPaths(exec.Calls())).To(ConsistOf("/data/six", "/data/two", "/data/one"))
 }
 
 func TestRecacheWithNoLiveWorkerLoadsNothing(t *testing.T) {
@@ -127,9 +128,12 @@ func TestRecacheStoppedByTheCallerReturnsWhatWasDone(t *testing.T) {
 
 	got, err := c.Recache(ctx, []CachedFile{{Path: "/data/a", Bytes: 5, Persisted: true}, {Path: "/data/b", Bytes: 7, Persisted: true}})
 
+	// Loads run side by side: those already started complete and count;
+	// none starts after the cancel.
 	g.Expect(err).To(MatchError(context.Canceled))
-	g.Expect(got).To(Equal(Recached{Files: 1, Bytes: 5}))
-	g.Expect(exec.Calls()).To(HaveLen(1))
+	g.Expect(got.Files).To(Equal(len(exec.Calls())))
+	g.Expect(got.Bytes).To(BeElementOf(int64(5), int64(7), int64(12)))
+	g.Expect(got.Failed).To(BeEmpty())
 }
 
 func TestRecacheRejectsPathsTheCLICouldReadAsOptions(t *testing.T) {
