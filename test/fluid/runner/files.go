@@ -75,7 +75,6 @@ func (j jvm) cliScript() string {
 	return realalluxio.CLIScript("the Alluxio runner: the real Alluxio CLI of one pod.", append([]string{j.java}, j.args(128, "user.log", nil, nil)...), j.classpath)
 }
 
-
 // PodDirEnv names, in an exec'd command's environment, the folder of the
 // pod it runs in.
 const PodDirEnv = "ALLUXIO_RUNNER_POD_DIR"
