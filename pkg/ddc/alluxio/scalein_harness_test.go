@@ -153,6 +153,9 @@ type engine struct {
 	master *fakeMaster
 	rt     types.NamespacedName
 	events *events.FakeRecorder
+	// holdPods: pods the worker set no longer runs are not deleted, as
+	// when its controller has not got to them yet.
+	holdPods bool
 }
 
 var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
@@ -241,6 +244,9 @@ func (e *engine) reconcile() ctrl.Result {
 }
 
 func (e *engine) syncPods() {
+	if e.holdPods {
+		return
+	}
 	sts := &appsv1.StatefulSet{}
 	if err := e.c.Get(e.ctx, types.NamespacedName{Namespace: e.rt.Namespace, Name: e.rt.Name + "-worker"}, sts); err != nil {
 		return

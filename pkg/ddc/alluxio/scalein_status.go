@@ -100,7 +100,10 @@ func (s *scaleIn) victimStatuses(previous []datav1alpha1.VictimStatus) []datav1a
 	present := map[string]bool{}
 	for _, v := range s.pods {
 		present[v.name()] = true
-		if v.state == "" || (!v.leaving && v.state != drainfsm.Cancelled && !v.deleting()) {
+		// A Scaled victim stays listed after the replicas dropped (it is
+		// no longer counted as leaving then) until its pod is gone.
+		leftTheSet := !s.ws.runs(v.ordinal)
+		if v.state == "" || (!v.leaving && v.state != drainfsm.Cancelled && !v.deleting() && !leftTheSet) {
 			continue
 		}
 		vs := datav1alpha1.VictimStatus{Pod: v.name(), State: string(v.state), Since: statusTime(v.since)}
