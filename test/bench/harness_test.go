@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
@@ -17,8 +18,8 @@ import (
 )
 
 // concurrency is the controller's MaxConcurrentReconciles: main's
-// --concurrency default.
-const concurrency = 4
+// --concurrency default unless BENCH_CONCURRENCY says otherwise.
+var concurrency, concurrencyWhy = 4, "main's --concurrency default"
 
 // manager is the controller, started by framework.StartManager as
 // cmd/alluxioruntime-controller starts it, whose API requests are counted.
@@ -33,12 +34,21 @@ func startManager(graceful bool) (*manager, error) {
 		return nil, err
 	}
 	calls := &requestCounter{}
-	m, err := framework.StartManager(env.Config, framework.ManagerOptions{
-		Gates:                   gates,
-		Connector:               alluxio.ClusterConnector{Executor: &emulators, HTTP: framework.HTTPClient()},
-		Logger:                  logr.Discard(),
-		MaxConcurrentReconciles: concurrency,
-		WrapTransport:           calls.wrap,
+	counted := rest.CopyConfig(env.Config)
+	counted.WrapTransport = calls.wrap
+	exec, err := newCountedExecutor(counted, &emulators, calls)
+	if err != nil {
+		return nil, err
+	}
+	var m *framework.Manager
+	asController(func() {
+		m, err = framework.StartManager(env.Config, framework.ManagerOptions{
+			Gates:                   gates,
+			Connector:               alluxio.ClusterConnector{Executor: exec, HTTP: framework.HTTPClient()},
+			Logger:                  logr.Discard(),
+			MaxConcurrentReconciles: concurrency,
+			WrapTransport:           calls.wrap,
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -58,15 +68,18 @@ type requestCounter struct {
 
 func (c *requestCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		key := req.Method + " " + resourceOf(req.URL.Path)
-		c.mu.Lock()
-		if c.counts == nil {
-			c.counts = map[string]int{}
-		}
-		c.counts[key]++
-		c.mu.Unlock()
+		c.add(req.Method + " " + resourceOf(req.URL.Path))
 		return rt.RoundTrip(req)
 	})
+}
+
+func (c *requestCounter) add(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil {
+		c.counts = map[string]int{}
+	}
+	c.counts[key]++
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
@@ -231,4 +244,23 @@ func (h histogram) quantile(q float64) float64 {
 		prevBound, prevCount = b, c
 	}
 	return prevBound
+}
+
+// writeKinds break the writes down by what they are.
+var writeKinds = []struct {
+	name string
+	keys []string
+}{
+	{"pod patches", []string{"PATCH pods", "PUT pods"}},
+	{"events", []string{"POST events", "PATCH events"}},
+	{"status patches", []string{"PATCH alluxioruntimes/status", "PUT alluxioruntimes/status"}},
+	{"exec", []string{execKey}},
+}
+
+// sum is the count of the given "VERB resource" keys.
+func (a apiCalls) sum(keys ...string) (n int) {
+	for _, k := range keys {
+		n += a[k]
+	}
+	return n
 }

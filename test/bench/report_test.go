@@ -42,21 +42,22 @@ func (s stat) fmt(verb string) string {
 }
 
 // floorAllAtOnce is the least time any correct controller needs when all
-// victims drain at once: the clients' refresh interval or the victims'
-// own work, whichever is longer, then the quiet period.
-func floorAllAtOnce() time.Duration { return max(refresh, busyFor) + quiet }
+// victims drain at once, each busy for work after the replica change: a
+// victim may leave once the clients' refresh interval passed since its
+// decommission and it has been idle for the quiet period since then
+// (the quiet period may run during the refresh wait, but not before the
+// decommission, which cannot come before the replica change).
+func floorAllAtOnce(work time.Duration) time.Duration { return max(refresh, work+quiet) }
 
 // floorSequential is the least time with maxConcurrent=1: victim k may be
 // decommissioned only once victim k-1 is done, must then wait the
 // refresh interval, and cannot be done before its own work ended plus
-// the quiet period: end_k = max(end_(k-1) + refresh, busyFor + quiet),
-// end_0 = 0. (Counting the quiet period after each refresh instead,
-// end_k = end_(k-1) + max(refresh, work left) + quiet, gives a longer
-// floor and so smaller ratios.)
-func floorSequential(n int) time.Duration {
+// the quiet period: end_k = max(end_(k-1) + refresh, work + quiet),
+// end_0 = 0.
+func floorSequential(n int, work time.Duration) time.Duration {
 	var end time.Duration
 	for range n {
-		end = max(end+refresh, busyFor+quiet)
+		end = max(end+refresh, work+quiet)
 	}
 	return end
 }

@@ -10,7 +10,6 @@ import (
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,14 +19,20 @@ import (
 )
 
 // Timings of every scale-in measured: the clients' refresh interval (in
-// the emulator and the runtime's properties alike), the quiet period,
-// the poll interval, and how long each victim stays busy after the
-// replica change.
+// the emulator and the runtime's properties alike), the quiet period and
+// the poll interval; and how long victims stay busy after the replica
+// change in the busy case (longer than the refresh interval, so their
+// work sets the floor) and in the brief case (short enough that the
+// refresh interval sets it: brief + quiet < refresh).
 const (
 	refresh  = 2 * time.Second
 	quiet    = time.Second
 	poll     = 250 * time.Millisecond
 	busyFor  = 3 * time.Second
+	briefFor = 500 * time.Millisecond
+	// opEvery is how often the emulated client sends an operation while
+	// the busy case runs; each lasts the emulator's OperationDuration.
+	opEvery  = 100 * time.Millisecond
 	rtName   = "cache"
 	webPort  = 30000
 	setupMax = 15 * time.Minute
@@ -104,16 +109,6 @@ func (c *cluster) finished(ctx context.Context, graceful bool, n int32, since ti
 	return st != nil && st.CompletionTime != nil && !st.CompletionTime.Time.Before(since.Truncate(time.Second))
 }
 
-// conditionScaled: the WorkersScaledIn condition says Scaled.
-func (c *cluster) conditionScaled(ctx context.Context) bool {
-	rt, err := c.runtime(ctx)
-	if err != nil {
-		return false
-	}
-	cond := meta.FindStatusCondition(rt.Status.Conditions, datav1alpha1.WorkersScaledInCondition)
-	return cond != nil && cond.Status == metav1.ConditionTrue && cond.Reason == datav1alpha1.ScaledReason
-}
-
 func (c *cluster) scaleTo(ctx context.Context, n int32) error {
 	rt, err := c.runtime(ctx)
 	if err != nil {
@@ -159,12 +154,20 @@ func (c *cluster) close(ctx context.Context) error {
 }
 
 // scaleCase is one measured scale-in: runtimes runtimes, each scaled from
-// from to to workers at once, victims busy for busyFor after the change.
+// from to to workers at once, victims busy for busy after the change
+// (0: idle).
 type scaleCase struct {
 	graceful      bool
 	runtimes      int
 	from, to      int32
 	maxConcurrent int32 // 0: unset
+	busy          time.Duration
+	// workload: an emulated client sends operations to each runtime's
+	// workers (from its cached worker list) during the scale-in, so that
+	// one routed to a removed worker is caught as a violation.
+	workload bool
+	// cpu: measure the process's and the controller's CPU time.
+	cpu bool
 }
 
 func (sc scaleCase) victims() int { return sc.runtimes * int(sc.from-sc.to) }
@@ -178,9 +181,11 @@ type scaleOutcome struct {
 	calls apiCalls
 	// reconcile times during the same window.
 	reconciles histogram
-	// staleCondition counts runtimes whose status recorded the
-	// completion but whose WorkersScaledIn condition did not say Scaled.
-	staleCondition int
+	// failures are what the run did wrong (see cluster.check).
+	failures []string
+	// cpu is the CPU time from the replica change until the scale-in was
+	// reported finished (when the case asked for it).
+	cpu cpuUse
 }
 
 func runScaleIn(ctx context.Context, sc scaleCase) (out scaleOutcome, err error) {
@@ -242,7 +247,9 @@ func runScaleIn(ctx context.Context, sc scaleCase) (out scaleOutcome, err error)
 			byNS[strings.SplitN(k, "/", 2)[0]].emu.SetBusy(ip, webPort, busy)
 		}
 	}
-	setBusy(true)
+	if sc.busy > 0 {
+		setBusy(true)
+	}
 
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -274,9 +281,19 @@ func runScaleIn(ctx context.Context, sc scaleCase) (out scaleOutcome, err error)
 	if err != nil {
 		return out, err
 	}
+	var cpu *cpuMeter
+	if sc.cpu {
+		cpu = startCPU()
+	}
 	t0 := time.Now()
-	unbusy := time.AfterFunc(busyFor, func() { setBusy(false) })
-	defer unbusy.Stop()
+	if sc.busy > 0 {
+		unbusy := time.AfterFunc(sc.busy, func() { setBusy(false) })
+		defer unbusy.Stop()
+	}
+	if sc.workload {
+		stopOps := sendOperations(clusters)
+		defer stopOps()
+	}
 	parallel(len(clusters), func(i int) {
 		if err := clusters[i].scaleTo(ctx, sc.to); err != nil {
 			mu.Lock()
@@ -298,13 +315,14 @@ func runScaleIn(ctx context.Context, sc scaleCase) (out scaleOutcome, err error)
 	}); err != nil {
 		return out, fmt.Errorf("waiting for the scale-in to be reported: %w", err)
 	}
-	time.Sleep(time.Second) // trailing status patches and events
-	if sc.graceful {
-		for _, c := range clusters {
-			if !c.conditionScaled(ctx) {
-				out.staleCondition++
-			}
+	if cpu != nil {
+		if out.cpu, err = cpu.stop(); err != nil {
+			return out, err
 		}
+	}
+	time.Sleep(time.Second) // trailing status patches and events
+	for _, c := range clusters {
+		out.failures = append(out.failures, c.check(ctx, sc.graceful, victims)...)
 	}
 	out.calls = diffCalls(calls0, mgr.calls.snapshot())
 	hist1, err := reconcileTimes()
@@ -313,6 +331,32 @@ func runScaleIn(ctx context.Context, sc scaleCase) (out scaleOutcome, err error)
 	}
 	out.reconciles = hist1.minus(hist0)
 	return out, nil
+}
+
+// sendOperations has each runtime's emulated client send an operation
+// every opEvery until stopped.
+func sendOperations(clusters []*cluster) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, c := range clusters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(opEvery)
+			defer tick.Stop()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+					// Errors are recorded by the emulator as violations
+					// (a removed worker) or mean no worker is known.
+					_, _ = c.emu.ClientOp(fmt.Sprintf("/bench/%d", i))
+				}
+			}
+		}()
+	}
+	return func() { close(done); wg.Wait() }
 }
 
 // parallel runs f(0..n-1) on at most 16 goroutines and waits.

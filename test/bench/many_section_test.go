@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// manyRuntimes measures section 4: BENCH_RUNTIMES runtimes (default 100)
+// scaling 10 -> 5 at once, against one alone, with the controller's CPU.
+func (b *bench) manyRuntimes() {
+	n := envInt(b.t, "BENCH_RUNTIMES", 100)
+	sc := scaleCase{graceful: true, runtimes: 1, from: 10, to: 5, busy: busyFor, workload: true, cpu: true}
+	oneName, manyName := "1 runtime 10 -> 5", fmt.Sprintf("%d runtimes 10 -> 5", n)
+	if !b.wants(oneName) && !b.wants(manyName) {
+		return
+	}
+	one := b.measure(oneName, sc)
+	sc.runtimes = n
+	many := b.measure(manyName, sc)
+	var ratio stat
+	for _, v := range many.elapsed.samples {
+		ratio.add(v / one.elapsed.median())
+	}
+	perRuntime := func(m *measured, s stat) string {
+		var out stat
+		for _, v := range s.samples {
+			out.add(v / float64(m.sc.runtimes))
+		}
+		return out.fmt("%.3f")
+	}
+	row := func(m *measured, rel string) string {
+		return fmt.Sprintf("| %d | %s | %s | %s | %s | %s | %s | %s |\n", m.sc.runtimes, m.elapsed.fmt("%.2f"), rel, m.p99.fmt("%.2f"),
+			m.writes.fmt("%.1f"), m.requests.fmt("%.0f"), perRuntime(m, m.controllerCPU), m.procCPU.fmt("%.1f"))
+	}
+	b.section(fmt.Sprintf("## 4. Many runtimes\n\n"+
+		"%d runtimes of 10 workers (%d worker pods, %d pods with the masters, addresses from %s1 to %s254, fake nodes shared) all scaled 10 -> 5 at once, victims busy 3s with the emulated client sending operations; "+
+		"time from the first replica change to the last victim pod gone, against one runtime alone doing the same. The controller runs with %d concurrent reconciles (%s).\n\n"+
+		"| runtimes | time (s) | relative to one runtime (median) | p99 reconcile (s) | writes / victim | API requests per scale-in | controller CPU per scale-in (s) | bench process CPU (s) |\n|---|---|---|---|---|---|---|---|\n%s%s\n"+
+		"p99 reconcile is histogram_quantile(0.99) over `controller_runtime_reconcile_time_seconds` (metrics.Registry) during the scale-in. "+
+		"API requests per scale-in are the controller's reads and writes (exec counted as above) divided by the runtimes. "+
+		"Controller CPU is measured, from the replica change until every runtime reported its scale-in finished, by a CPU profile of the bench process in which every goroutine the controller's manager starts carries a pprof label "+
+		"(goroutines inherit their creator's labels): the labelled samples are the controller's reconciles, informers, work queues and API and Alluxio clients, divided by the runtimes. "+
+		"Not in it: the Go garbage collector's own workers (shared by the whole process), the `alluxio` shim processes (they stand in for the CLI in the master pod), "+
+		"and the API server, etcd and kube-controller-manager (other processes). The last column is the whole bench process (getrusage; the fake kubelet, %d emulated Alluxio clusters and their clients, the bench's own watches, and the controller) for comparison.\n\n"+
+		"Target: <= 1.5x: %s.\n", n, 10*n, 11*n, podPrefixes[0], podPrefixes[len(podPrefixes)-1], concurrency, concurrencyWhy,
+		row(one, "1"), row(many, ratio.fmt("%.2f")), n, met(ratio.median() <= 1.5)))
+}
+
+// concurrencyFromEnv lets BENCH_CONCURRENCY try another number of
+// concurrent reconciles than main's default.
+func concurrencyFromEnv() {
+	if v := os.Getenv("BENCH_CONCURRENCY"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			concurrency, concurrencyWhy = n, "BENCH_CONCURRENCY"
+		}
+	}
+}
