@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -45,7 +44,7 @@ func startManager(graceful bool) (*manager, error) {
 		m, err = framework.StartManager(env.Config, framework.ManagerOptions{
 			Gates:                   gates,
 			Connector:               alluxio.ClusterConnector{Executor: exec, HTTP: framework.HTTPClient()},
-			Logger:                  logr.Discard(),
+			Logger:                  controllerLogger(),
 			MaxConcurrentReconciles: concurrency,
 			WrapTransport:           calls.wrap,
 		})
