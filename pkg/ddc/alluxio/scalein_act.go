@@ -25,7 +25,9 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	if action == drainfsm.TakeBack && (v.state.Holding() || v.state == drainfsm.Scaled) {
 		var err error
 		if restart, err = s.enable(ctx, v); err != nil {
+			s.mu.Lock()
 			s.decisions[v.name()] = drainfsm.Decision{Reason: datav1alpha1.DecommissionFailedReason, Message: err.Error()}
+			s.mu.Unlock()
 			s.event(v, corev1.EventTypeWarning, datav1alpha1.DecommissionFailedReason, "could not take the worker back into service: %v", err)
 			return nil
 		}
@@ -81,7 +83,9 @@ func (s *scaleIn) applyRecordAction(v *victim, e drainfsm.Event, action drainfsm
 			v.decommissionedAt = s.now
 		}
 		if e == drainfsm.NothingToDrain {
+			s.mu.Lock()
 			s.unverifiedExit = true
+			s.mu.Unlock()
 		}
 	}
 }
@@ -169,44 +173,46 @@ func (s *scaleIn) restart(ctx context.Context, v *victim) error {
 }
 
 // persistRecords writes every victim's record that changed in this
-// reconcile without an event (idle-since, a confirmed decommission).
+// reconcile without an event (idle-since, a confirmed decommission),
+// concurrently.
 func (s *scaleIn) persistRecords(ctx context.Context) error {
+	var changed []*victim
 	for i := range s.pods {
 		v := &s.pods[i]
 		if v.state == "" || v.cleared || !v.recordChanged() {
 			continue
 		}
-		if err := v.persist(ctx, s.r.Client, true); err != nil {
-			return err
-		}
+		changed = append(changed, v)
 	}
-	return nil
+	return forEach(len(changed), func(i int) error { return changed[i].persist(ctx, s.r.Client, true) })
 }
 
 // releaseFinalizers lets pods go whose scale-in is over: Scaled pods once
 // they are leaving (deleted, or no longer run), and pods deleted by hand
-// once Alluxio no longer routes work to them.
+// once Alluxio no longer routes work to them. The pods are written
+// concurrently.
 func (s *scaleIn) releaseFinalizers(ctx context.Context) error {
+	var held []*victim
 	for i := range s.pods {
-		v := &s.pods[i]
-		if !v.hasFinalizer() {
-			continue
+		if v := &s.pods[i]; v.hasFinalizer() {
+			held = append(held, v)
 		}
-		if v.state == drainfsm.Cancelled && !v.deleting() {
-			// Waiting for its restart, whose delete failed: delete again.
-			if err := s.restart(ctx, v); err != nil {
-				return err
-			}
-			continue
-		}
-		if !s.releasable(v) {
-			continue
-		}
-		if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); err != nil {
-			return err
-		}
-		ctrl.LoggerFrom(ctx).Info("scale-in finalizer removed", "pod", klog.KObj(v.pod), "state", v.state)
 	}
+	return forEach(len(held), func(i int) error { return s.releaseFinalizer(ctx, held[i]) })
+}
+
+func (s *scaleIn) releaseFinalizer(ctx context.Context, v *victim) error {
+	if v.state == drainfsm.Cancelled && !v.deleting() {
+		// Waiting for its restart, whose delete failed: delete again.
+		return s.restart(ctx, v)
+	}
+	if !s.releasable(v) {
+		return nil
+	}
+	if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); err != nil {
+		return err
+	}
+	ctrl.LoggerFrom(ctx).Info("scale-in finalizer removed", "pod", klog.KObj(v.pod), "state", v.state)
 	return nil
 }
 

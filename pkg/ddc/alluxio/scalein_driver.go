@@ -3,6 +3,7 @@ package alluxio
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -38,6 +39,9 @@ type scaleIn struct {
 	// unverifiedExit: a victim was judged to have nothing to drain on this
 	// reconcile's single look; the replicas drop only after another look.
 	unverifiedExit bool
+	// mu guards decisions and unverifiedExit while victims' events fire
+	// concurrently.
+	mu sync.Mutex
 }
 
 // scope is who owns the worker pods and how far a scale-in goes: the
@@ -163,8 +167,10 @@ func (s *scaleIn) selectVictims() {
 // markNewVictims records Pending and puts the finalizer on pods that just
 // became victims, before anything happens to them: they take no event
 // until the next reconcile. A pod already being deleted cannot take a
-// finalizer; it leaves by itself and its replacement is marked.
+// finalizer; it leaves by itself and its replacement is marked. The
+// records are written concurrently; a victim's event follows its write.
 func (s *scaleIn) markNewVictims(ctx context.Context) error {
+	var marked []*victim
 	for i := range s.pods {
 		v := &s.pods[i]
 		if !v.leaving || (v.state != "" && v.state != drainfsm.Cancelled) || v.deleting() {
@@ -172,20 +178,38 @@ func (s *scaleIn) markNewVictims(ctx context.Context) error {
 		}
 		v.state, v.since, v.decommissionedAt, v.idleSince, v.forcedOut = drainfsm.Pending, s.now, time.Time{}, time.Time{}, false
 		v.marked = true
-		if err := v.persist(ctx, s.r.Client, true); err != nil {
+		marked = append(marked, v)
+	}
+	written := make([]bool, len(marked))
+	err := forEach(len(marked), func(i int) error {
+		if err := marked[i].persist(ctx, s.r.Client, true); err != nil {
 			return err
+		}
+		written[i] = true
+		return nil
+	})
+	for i, v := range marked {
+		if !written[i] {
+			continue
 		}
 		s.decisions[v.name()] = drainfsm.Decision{Reason: string(drainfsm.Pending), Message: "chosen to leave"}
 		s.event(v, corev1.EventTypeNormal, string(drainfsm.Pending),
 			"chosen to leave: scaling in from %d to %d workers", s.current, s.target)
 	}
-	return nil
+	return err
 }
 
 // decideAll decides at most one event for every victim that takes a
-// decision, and fires it with its action.
+// decision (in order: decommission slots go to the highest ordinals
+// first), then fires the events with their actions concurrently: each
+// touches only its own victim.
 func (s *scaleIn) decideAll(ctx context.Context) error {
 	free := maxConcurrent(s.rt) - s.holding()
+	type firing struct {
+		v *victim
+		d drainfsm.Decision
+	}
+	var fires []firing
 	for i := range s.pods {
 		v := &s.pods[i]
 		if !s.takesDecision(v) {
@@ -199,11 +223,9 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 		if d.Event == drainfsm.Decommission && !v.deleting() {
 			free--
 		}
-		if err := s.fire(ctx, v, d); err != nil {
-			return err
-		}
+		fires = append(fires, firing{v, d})
 	}
-	return nil
+	return forEach(len(fires), func(i int) error { return s.fire(ctx, fires[i].v, fires[i].d) })
 }
 
 // takesDecision: victims with an unfinished record, and Scaled ones that
