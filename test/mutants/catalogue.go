@@ -106,8 +106,11 @@ var Catalogue = []Mutant{
 	},
 	{
 		Name: "finalizer-kept-when-scaled", Property: PropFinalizer,
-		Change: "a Scaled pod that no longer runs keeps the finalizer",
-		Edits:  []Edit{{act, "return v.deleting() || !s.ws.runs(v.ordinal)", "return false"}},
+		Change: "a Scaled pod that is leaving keeps the finalizer",
+		Edits: []Edit{
+			{act, "return v.deleting() || !s.ws.runs(v.ordinal)", "return false"},
+			{act, "if to == drainfsm.Scaled && (v.leaving || v.deleting()) {", "if false && to == drainfsm.Scaled && (v.leaving || v.deleting()) {"},
+		},
 	},
 	{
 		Name: "force-ignored", Property: PropForce,

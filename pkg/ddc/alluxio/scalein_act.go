@@ -43,6 +43,12 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	if to == drainfsm.Cancelled && !restart {
 		v.state, keep, v.cleared = "", false, true
 	}
+	if to == drainfsm.Scaled && (v.leaving || v.deleting()) {
+		// Drained and on its way out: nothing is left to hold the pod
+		// for, so the finalizer goes in the same write, and the pod goes
+		// as soon as its workload deletes it.
+		keep = false
+	}
 	// A cancelled victim that must restart keeps its finalizer and the
 	// Cancelled record until its pod is deleting, so a failed delete is
 	// retried (see releaseFinalizers) instead of forgotten.
