@@ -100,10 +100,10 @@ func (s *scaleIn) applyRecordAction(v *victim, e drainfsm.Event, action drainfsm
 // work to every leaving victim in Decommissioning (new or retried) or
 // timed out before its decommission landed, that it still lists as live.
 // It then re-reads the master's view and records the decommission time
-// of each victim the master confirmed.
-func (s *scaleIn) decommissionBatch(ctx context.Context) {
+// of each victim the master confirmed, and returns those.
+func (s *scaleIn) decommissionBatch(ctx context.Context) []*victim {
 	if !s.observed() || s.unsupported != "" {
-		return
+		return nil
 	}
 	var batch []*victim
 	var addrs []operations.WorkerAddress
@@ -117,7 +117,7 @@ func (s *scaleIn) decommissionBatch(ctx context.Context) {
 		batch, addrs, names = append(batch, v), append(addrs, v.obs.addr), append(names, v.name())
 	}
 	if len(batch) == 0 {
-		return
+		return nil
 	}
 	ctrl.LoggerFrom(ctx).Info("decommissioning Alluxio workers", "pods", names)
 	err := s.conn.Decommission(ctx, addrs)
@@ -132,13 +132,44 @@ func (s *scaleIn) decommissionBatch(ctx context.Context) {
 	}
 	s.refresh(ctx, s.r.Clock.Now())
 	if !s.observed() {
-		return
+		return nil
 	}
+	var confirmed []*victim
 	for _, v := range batch {
 		if _, live := operations.FindWorker(s.info.Live, v.obs.addr); !live {
 			v.decommissionedAt = s.observedAt
+			confirmed = append(confirmed, v)
 		}
 	}
+	return confirmed
+}
+
+// advanceConfirmed decides again, on the master's view re-read after the
+// decommission, for the victims it confirmed, and fires what that
+// decides (Decommissioned: Draining). The confirmation and the new state
+// are then one write, and the drain starts in this reconcile instead of
+// the next one. The decision is drainfsm's, on facts as fresh as the
+// next reconcile would have.
+func (s *scaleIn) advanceConfirmed(ctx context.Context, confirmed []*victim) error {
+	type firing struct {
+		v *victim
+		d drainfsm.Decision
+	}
+	var fires []firing
+	for _, v := range confirmed {
+		if v.state != drainfsm.Decommissioning {
+			continue // timed out before its decommission landed: its record says so
+		}
+		_, v.obs.live = operations.FindWorker(s.info.Live, v.obs.addr)
+		_, v.obs.lost = operations.FindWorker(s.info.Lost, v.obs.addr)
+		d := drainfsm.Decide(s.facts(v, false), s.policy)
+		if d.Event != drainfsm.Decommissioned {
+			continue
+		}
+		s.decisions[v.name()] = d
+		fires = append(fires, firing{v, d})
+	}
+	return forEach(len(fires), func(i int) error { return s.fire(ctx, fires[i].v, fires[i].d) })
 }
 
 // enable takes a cancelled victim back into service, unless the master

@@ -91,7 +91,9 @@ func (r *Reconciler) runScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRun
 	if err := s.decideAll(ctx); err != nil {
 		return s.current, nil, err
 	}
-	s.decommissionBatch(ctx)
+	if err := s.advanceConfirmed(ctx, s.decommissionBatch(ctx)); err != nil {
+		return s.current, nil, err
+	}
 	// Persist.
 	if err := s.persistRecords(ctx); err != nil {
 		return s.current, nil, err
