@@ -167,10 +167,11 @@ func (s *scaleIn) selectVictims() {
 }
 
 // markNewVictims records Pending and puts the finalizer on pods that just
-// became victims, before anything happens to them: they take no event
-// until the next reconcile. A pod already being deleted cannot take a
-// finalizer; it leaves by itself and its replacement is marked. The
-// records are written concurrently; a victim's event follows its write.
+// became victims, before anything happens to them; only once every record
+// is written does the reconcile go on to observe and decide for them. A
+// pod already being deleted cannot take a finalizer; it leaves by itself
+// and its replacement is marked. The records are written concurrently; a
+// victim's event follows its write.
 func (s *scaleIn) markNewVictims(ctx context.Context) error {
 	var marked []*victim
 	for i := range s.pods {
@@ -179,7 +180,6 @@ func (s *scaleIn) markNewVictims(ctx context.Context) error {
 			continue
 		}
 		v.state, v.since, v.decommissionedAt, v.idleSince, v.forcedOut = drainfsm.Pending, s.now, time.Time{}, time.Time{}, false
-		v.marked = true
 		marked = append(marked, v)
 	}
 	written := make([]bool, len(marked))
@@ -230,11 +230,12 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 	return forEach(len(fires), func(i int) error { return s.fire(ctx, fires[i].v, fires[i].d) })
 }
 
-// takesDecision: victims with an unfinished record, and Scaled ones that
-// are still leaving or are wanted back. New victims wait a reconcile.
+// takesDecision: victims with an unfinished record (new ones included:
+// their record is written by now), and Scaled ones that are still
+// leaving or are wanted back.
 func (s *scaleIn) takesDecision(v *victim) bool {
 	switch {
-	case v.state == "" || v.state == drainfsm.Cancelled || v.marked:
+	case v.state == "" || v.state == drainfsm.Cancelled:
 		return false
 	case v.state == drainfsm.Scaled:
 		return v.wanted || v.leaving

@@ -103,7 +103,7 @@ func (s *scaleIn) observeVictims(ctx context.Context) {
 	var asked []*victim
 	for i := range s.pods {
 		v := &s.pods[i]
-		if v.state == "" || v.state == drainfsm.Cancelled || v.marked {
+		if v.state == "" || v.state == drainfsm.Cancelled {
 			continue
 		}
 		asked = append(asked, v)
