@@ -55,6 +55,9 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	if err := v.persist(ctx, s.r.Client, keep); err != nil {
 		return err
 	}
+	if v.fresh {
+		s.chosenEvent(v)
+	}
 	v.state = to // for this reconcile's status
 	countTransition(s.rt.Namespace, s.rt.Name, d.Event, to)
 	ctrl.LoggerFrom(ctx).Info("scale-in victim moved", "pod", klog.KObj(v.pod), "from", from, "to", to, "reason", d.Reason, "message", d.Message)

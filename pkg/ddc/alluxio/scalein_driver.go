@@ -83,9 +83,7 @@ func (r *Reconciler) runScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRun
 		s.alluxioView = r.observeAlluxio(ctx, rt, masterPod)
 	}
 	s.selectVictims()
-	if err := s.markNewVictims(ctx); err != nil {
-		return s.current, nil, err
-	}
+	s.markNewVictims()
 	s.observeVictims(ctx)
 	// Decide, and act.
 	if err := s.decideAll(ctx); err != nil {
@@ -166,45 +164,28 @@ func (s *scaleIn) selectVictims() {
 	}
 }
 
-// markNewVictims records Pending and puts the finalizer on pods that just
-// became victims, before anything happens to them; only once every record
-// is written does the reconcile go on to observe and decide for them. A
-// pod already being deleted cannot take a finalizer; it leaves by itself
-// and its replacement is marked. The records are written concurrently; a
-// victim's event follows its write.
-func (s *scaleIn) markNewVictims(ctx context.Context) error {
-	var marked []*victim
+// markNewVictims makes Pending the pods that just became victims. Nothing
+// is written yet: each one's record (with the finalizer) is written by
+// the decision taken for it in this same reconcile, whatever it is, and
+// always before anything is sent to Alluxio (see decideAll). A pod
+// already being deleted cannot take a finalizer; it leaves by itself and
+// its replacement is marked.
+func (s *scaleIn) markNewVictims() {
 	for i := range s.pods {
 		v := &s.pods[i]
 		if !v.leaving || (v.state != "" && v.state != drainfsm.Cancelled) || v.deleting() {
 			continue
 		}
 		v.state, v.since, v.decommissionedAt, v.idleSince, v.forcedOut = drainfsm.Pending, s.now, time.Time{}, time.Time{}, false
-		marked = append(marked, v)
+		v.fresh = true
 	}
-	written := make([]bool, len(marked))
-	err := forEach(len(marked), func(i int) error {
-		if err := marked[i].persist(ctx, s.r.Client, true); err != nil {
-			return err
-		}
-		written[i] = true
-		return nil
-	})
-	for i, v := range marked {
-		if !written[i] {
-			continue
-		}
-		s.decisions[v.name()] = drainfsm.Decision{Reason: string(drainfsm.Pending), Message: "chosen to leave"}
-		s.event(v, corev1.EventTypeNormal, string(drainfsm.Pending),
-			"chosen to leave: scaling in from %d to %d workers", s.current, s.target)
-	}
-	return err
 }
 
 // decideAll decides at most one event for every victim that takes a
 // decision (in order: decommission slots go to the highest ordinals
 // first), then fires the events with their actions concurrently: each
-// touches only its own victim.
+// touches only its own victim. A new victim that waits gets its Pending
+// record written; one that moves gets its new record in one write.
 func (s *scaleIn) decideAll(ctx context.Context) error {
 	free := maxConcurrent(s.rt) - s.holding()
 	type firing struct {
@@ -220,6 +201,9 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 		d := drainfsm.Decide(s.facts(v, free > 0), s.policy)
 		s.decisions[v.name()] = d
 		if d.Waiting() {
+			if v.fresh {
+				fires = append(fires, firing{v, d})
+			}
 			continue
 		}
 		if d.Event == drainfsm.Decommission && !v.deleting() {
@@ -227,12 +211,33 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 		}
 		fires = append(fires, firing{v, d})
 	}
-	return forEach(len(fires), func(i int) error { return s.fire(ctx, fires[i].v, fires[i].d) })
+	return forEach(len(fires), func(i int) error {
+		if f := fires[i]; f.d.Waiting() {
+			return s.recordPending(ctx, f.v)
+		}
+		return s.fire(ctx, fires[i].v, fires[i].d)
+	})
 }
 
-// takesDecision: victims with an unfinished record (new ones included:
-// their record is written by now), and Scaled ones that are still
-// leaving or are wanted back.
+// recordPending writes a new victim's Pending record and finalizer.
+func (s *scaleIn) recordPending(ctx context.Context, v *victim) error {
+	if err := v.persist(ctx, s.r.Client, true); err != nil {
+		return err
+	}
+	s.chosenEvent(v)
+	return nil
+}
+
+// chosenEvent tells, once, that a new victim was chosen to leave, once
+// its first record is written.
+func (s *scaleIn) chosenEvent(v *victim) {
+	v.fresh = false
+	s.event(v, corev1.EventTypeNormal, string(drainfsm.Pending),
+		"chosen to leave: scaling in from %d to %d workers", s.current, s.target)
+}
+
+// takesDecision: victims with an unfinished record (new ones included),
+// and Scaled ones that are still leaving or are wanted back.
 func (s *scaleIn) takesDecision(v *victim) bool {
 	switch {
 	case v.state == "" || v.state == drainfsm.Cancelled:

@@ -28,11 +28,12 @@ type victim struct {
 	forcedOut bool
 
 	// Computed once per reconcile, never stored: the role after the
-	// selection (leaving; wanted: the target keeps it), cleared (its
-	// record was removed in this reconcile; state still says how, for the
-	// status), and what Alluxio says of its worker.
-	leaving, wanted, cleared bool
-	obs                      observation
+	// selection (leaving; wanted: the target keeps it), fresh (chosen in
+	// this reconcile: its Pending record is not written yet), cleared
+	// (its record was removed in this reconcile; state still says how, for
+	// the status), and what Alluxio says of its worker.
+	leaving, wanted, fresh, cleared bool
+	obs                             observation
 }
 
 // scaleInAnnotations are every annotation the scale-in writes on a pod.
