@@ -75,7 +75,10 @@ var Catalogue = []Mutant{
 	{
 		Name: "busy-victim-removed", Property: PropBusy,
 		Change: "the worker's own count of work in flight is never asked",
-		Edits:  []Edit{{observe, "act, err := s.conn.WorkerActivity(ctx, v.obs.addr)", "act, err := operations.Activity{}, error(nil)"}},
+		Edits: []Edit{
+			{observe, "act, err := s.conn.WorkerActivity(ctx, v.obs.addr)", "act, err := operations.Activity{}, error(nil)"},
+			{act, "if activity, err := s.conn.WorkerActivity(ctx, v.obs.addr); err == nil && activity.Idle() {", "if activity, err := (operations.Activity{}), error(nil); err == nil && activity.Idle() {"},
+		},
 	},
 	{
 		Name: "busy-counts-ignored", Property: PropBusy,

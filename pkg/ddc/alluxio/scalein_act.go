@@ -81,7 +81,9 @@ func (s *scaleIn) applyRecordAction(v *victim, e drainfsm.Event, action drainfsm
 		if v.decommissionedAt.IsZero() {
 			v.decommissionedAt = s.observedAt
 		}
-		v.idleSince = time.Time{}
+		// Idleness counts only from the confirmed decommission on: seen
+		// idle right after it (advanceConfirmed), or from the next look.
+		v.idleSince = v.idleAtConfirmation
 	case drainfsm.ForgetDecommission:
 		v.decommissionedAt, v.idleSince, v.forcedOut = time.Time{}, time.Time{}, false
 	case drainfsm.ReleasePod:
@@ -172,7 +174,21 @@ func (s *scaleIn) advanceConfirmed(ctx context.Context, confirmed []*victim) err
 		s.decisions[v.name()] = d
 		fires = append(fires, firing{v, d})
 	}
-	return forEach(len(fires), func(i int) error { return s.fire(ctx, fires[i].v, fires[i].d) })
+	return forEach(len(fires), func(i int) error {
+		s.lookAfterConfirmation(ctx, fires[i].v)
+		return s.fire(ctx, fires[i].v, fires[i].d)
+	})
+}
+
+// lookAfterConfirmation asks a worker whose decommission the master just
+// confirmed for its work in flight: seen idle, its quiet period starts at
+// the confirmation, and the Draining record carries it, instead of a
+// write of its own on the next look. Every later look still clears it
+// when the worker is busy (measureActivity).
+func (s *scaleIn) lookAfterConfirmation(ctx context.Context, v *victim) {
+	if activity, err := s.conn.WorkerActivity(ctx, v.obs.addr); err == nil && activity.Idle() {
+		v.idleAtConfirmation = s.observedAt
+	}
 }
 
 // enable takes a cancelled victim back into service, unless the master

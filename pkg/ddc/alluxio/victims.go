@@ -34,6 +34,9 @@ type victim struct {
 	// the status), and what Alluxio says of its worker.
 	leaving, wanted, fresh, cleared bool
 	obs                             observation
+	// idleAtConfirmation: seen idle right after the master confirmed its
+	// decommission in this reconcile (zero otherwise).
+	idleAtConfirmation time.Time
 }
 
 // scaleInAnnotations are every annotation the scale-in writes on a pod.
