@@ -14,7 +14,10 @@
 //     each leaving worker is decommissioned and drained first, and every
 //     state change is printed as it happens.
 //
-// It ends with one table: reads failed and files lost, with and without
+// The workload writes files through to the under store and ASYNC_THROUGH
+// files, one of them on each leaving worker with its persistence delayed,
+// so the scale-in starts while that worker holds the only copy. It ends
+// with one table: reads failed and files lost, with and without
 // fluid-drain.
 package main
 
@@ -124,16 +127,21 @@ func run(verbose, keep bool) (err error) {
 }
 
 // demoRuntime is a Fluid user's runtime of 4 workers whose clients refresh
-// their worker list every 5s (the time a drain must wait at least).
+// their worker list every 5s (the time a drain must wait at least), with
+// Alluxio's job service, which persists ASYNC_THROUGH files.
 func demoRuntime(name string) stack.Runtime {
-	return stack.Runtime{Namespace: "default", Name: name, Workers: 4,
+	return stack.Runtime{Namespace: "default", Name: name, Workers: 4, JobService: true,
 		Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": "5s"}}
 }
 
-// demoWorkload is what both scale-ins run under: files written through to
-// the under store, spread over every worker by Alluxio, read and checked
-// in a loop.
-var demoWorkload = stack.Workload{FileSize: 256 << 10, CacheThrough: 12, ReadAfter: 10 * time.Second}
+// demoWorkload is what both scale-ins run under, read and checked in a
+// loop: files written through to the under store and ASYNC_THROUGH files,
+// spread over every worker by Alluxio, and on each leaving worker one
+// ASYNC_THROUGH file whose persistence starts only 30s after its write
+// (as when the job service is busy): when the scale-in starts, it exists
+// only in that worker's cache.
+var demoWorkload = stack.Workload{FileSize: 256 << 10, CacheThrough: 8, AsyncThrough: 4,
+	PerLeavingWorkerDelayed: 1, PersistDelay: 30 * time.Second, ReadAfter: 10 * time.Second}
 
 // setUp creates both runtimes at once and waits until Fluid reports them
 // Ready with a real Alluxio behind each.

@@ -176,8 +176,12 @@ func decideWanted(f Facts, p Policy) Decision {
 	case f.State == Decommissioning && !f.Worker.Live && !f.Worker.Lost:
 		// Decommissioned already: record it, then wait like a drain.
 		return Decision{Event: Decommissioned, Reason: CancellingReason, Message: "wanted again, but the master already stopped routing work to it"}
-	case f.State == Decommissioning || f.Forced:
+	case f.State == Decommissioning || f.Forced && f.State == Scaled:
 		return cancel
+	case f.Forced:
+		// Taken back without waiting for its work or its clients'
+		// refresh: its restart kills them, as a forced exit would.
+		return Decision{Event: Cancel, Reason: ForcedReason, Message: "wanted again and forced by the data.fluid.io/scale-in-force annotation; taken back into service without waiting for its drain"}
 	case !f.Observed:
 		return unreachable
 	case f.State == Scaled || f.Worker.Live || f.Worker.Lost:

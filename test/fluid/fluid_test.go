@@ -65,7 +65,10 @@ func TestFluid(t *testing.T) {
 		drained := stack.Runtime{Namespace: "default", Name: "spark", Workers: 4,
 			// Clients refresh their worker list every 10s: fluid-drain waits that
 			// long after each decommission.
-			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": "10s"}}
+			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": "10s"},
+			// ASYNC_THROUGH files are persisted, so a worker holding
+			// unpersisted data can be waited for.
+			JobService: true}
 		testGracefulScaleInNextToFluid(ctx, t, drained)
 	})
 	step("lifecycle: killed, scaled back out, timed out and forced, deleted, all mid-drain", func(ctx context.Context, t *testing.T, _ stack.Runtime) {

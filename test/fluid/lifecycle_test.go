@@ -67,7 +67,7 @@ func wantNoErrorLines(t *testing.T) {
 
 type lifecycle struct {
 	rt    stack.Runtime
-	marks func() map[string][]string
+	marks func() map[string][]stateMark
 }
 
 // killedMidDrain: 4 → 3; while worker 3 drains, SIGKILL; the guard keeps
@@ -95,11 +95,15 @@ func (lc *lifecycle) killedMidDrain(ctx context.Context, t *testing.T) {
 	}
 }
 
-// scaledBackOutMidDrain: 3 → 1 while a workload reads; once both leaving
+// scaledBackOutMidDrain: 3 → 1 while a workload reads; while both leaving
 // workers drain, back to 3: both are cancelled, restarted (Alluxio takes
 // a decommissioned worker back only then) and serve again, with no read
 // failed and no file lost.
 func (lc *lifecycle) scaledBackOutMidDrain(ctx context.Context, t *testing.T) {
+	// A quiet period of 30s keeps both draining until Fluid has raised its
+	// worker set's replicas again, however slow the machine.
+	lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: "30s"})
+	defer lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: nil})
 	c, files := lc.writeFiles(ctx, t, "scale-back-out", 8)
 	reader, err := c.StartReading(ctx, files)
 	if err != nil {
@@ -192,7 +196,7 @@ func (lc *lifecycle) deletedMidDrain(ctx context.Context, t *testing.T) {
 		t.Fatal(err)
 	}
 	var left []string
-	err := pollFor(ctx, 3*time.Minute, func() bool {
+	err := s.Poll(ctx, 3*time.Minute, func() bool {
 		pods, err := s.Cluster.Clientset.CoreV1().Pods(lc.rt.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "release=" + lc.rt.Name})
 		if err != nil {
 			return false
@@ -252,7 +256,7 @@ func (lc *lifecycle) podUIDs(ctx context.Context, t *testing.T) map[string]types
 func (lc *lifecycle) waitState(ctx context.Context, t *testing.T, pod, state string, timeout time.Duration) {
 	t.Helper()
 	var last *corev1.Pod
-	err := pollFor(ctx, timeout, func() bool {
+	err := s.Poll(ctx, timeout, func() bool {
 		last = lc.pod(ctx, t, pod)
 		return last != nil && last.Annotations[datav1alpha1.ScaleInStateAnnotation] == state
 	})
@@ -267,7 +271,7 @@ func (lc *lifecycle) waitState(ctx context.Context, t *testing.T, pod, state str
 func (lc *lifecycle) waitGone(ctx context.Context, t *testing.T, pod string, timeout time.Duration) {
 	t.Helper()
 	var last *corev1.Pod
-	err := pollFor(ctx, timeout, func() bool {
+	err := s.Poll(ctx, timeout, func() bool {
 		last = lc.pod(ctx, t, pod)
 		_, running := s.Runner.Pods()[lc.rt.Namespace+"/"+pod]
 		return last == nil && !running
@@ -282,7 +286,10 @@ func (lc *lifecycle) waitGone(ctx context.Context, t *testing.T, pod string, tim
 // order.
 func (lc *lifecycle) wantPassedThrough(t *testing.T, pod string, want ...string) {
 	t.Helper()
-	got := lc.marks()[pod]
+	var got []string
+	for _, m := range lc.marks()[pod] {
+		got = append(got, m.State)
+	}
 	i := 0
 	for _, st := range got {
 		if i < len(want) && st == want[i] {
@@ -297,7 +304,7 @@ func (lc *lifecycle) wantPassedThrough(t *testing.T, pod string, want ...string)
 func (lc *lifecycle) wantCondition(ctx context.Context, t *testing.T, message string) {
 	t.Helper()
 	var cond *metav1.Condition
-	err := pollFor(ctx, time.Minute, func() bool {
+	err := s.Poll(ctx, time.Minute, func() bool {
 		cond = gracefulScaleIn(ctx, t, lc.rt)
 		return cond != nil && cond.Status == metav1.ConditionTrue && strings.Contains(cond.Message, message)
 	})
@@ -342,17 +349,4 @@ func describePod(p *corev1.Pod) string {
 		return "gone"
 	}
 	return fmt.Sprintf("%s state %q finalizers %v deleting %v", p.Name, p.Annotations[datav1alpha1.ScaleInStateAnnotation], p.Finalizers, p.DeletionTimestamp != nil)
-}
-
-func pollFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
-	return nil
 }

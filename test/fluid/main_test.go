@@ -51,10 +51,11 @@ func run(m *testing.M) int {
 	logf := func(format string, args ...any) {
 		fmt.Printf("%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
-	// Six nodes: the graceful scale-in's runtime of 4 workers runs beside
-	// what the baseline leaves (Fluid's workers use the host network, one
-	// per node and runtime).
-	s, err = stack.Start(startCtx, stack.Options{Logf: logf, Nodes: 6})
+	// Ten nodes: each runtime's workers run one per node (host network),
+	// and Fluid places datasets exclusively by default (no node holds two
+	// datasets' workers), so the 4-worker runtimes of the later scenarios
+	// need nodes beside the 2 workers each earlier runtime keeps.
+	s, err = stack.Start(startCtx, stack.Options{Logf: logf, Nodes: 10})
 	if errors.Is(err, stack.ErrFluidMissing) {
 		fmt.Printf("Fluid suite: %v\n", err)
 		return 1

@@ -23,13 +23,15 @@ const (
 	PropGateOff       Property = "turning GracefulScaleIn off closes an open scale-in and releases every pod"
 	PropMaxConcurrent Property = "at most maxConcurrent workers are decommissioned at once"
 	PropTimeout       Property = "drainTimeout bounds the wait, then onDrainTimeout decides"
-	PropRuntimeGone   Property = "no pod keeps the finalizer once its runtime is gone"
+	PropRuntimeGone   Property = "no pod keeps the finalizer once its runtime, or Fluid's worker set, is gone"
+	PropRefreshNow    Property = "the refresh interval waited for is the one the runtime's properties give now, read again on every reconcile"
+	PropCacheLag      Property = "the worker set drops a worker only once the API server, not just the cache, shows it drained"
 )
 
 // Properties lists every property, in the README's order.
 var Properties = []Property{
-	PropDecommission, PropRefresh, PropQuiet, PropBusy, PropUnpersisted, PropNeverReg, PropRelisted, PropDecomTime,
-	PropAddress, PropVictim, PropMaxConcurrent, PropTimeout, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
+	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropNeverReg, PropRelisted, PropDecomTime,
+	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
 	PropGateOff, PropCondition, PropRequeue, PropLog,
 }
 
@@ -43,6 +45,7 @@ const (
 	records   = "pkg/ddc/alluxio/fluid_reconcile.go"
 	victims   = "pkg/ddc/alluxio/victims.go"
 	selection = "pkg/ddc/alluxio/victim_selection.go"
+	executor  = "pkg/ddc/alluxio/operations/pod_executor.go"
 )
 
 // Catalogue is every mutant `make mutants` runs.
@@ -51,6 +54,17 @@ var Catalogue = []Mutant{
 		Name: "no-refresh-wait", Property: PropRefresh,
 		Change: "a drained worker does not wait for the clients' refresh interval",
 		Edits:  []Edit{{decide, "case sinceDecommission < p.RefreshInterval:", "case false && sinceDecommission < p.RefreshInterval:"}},
+	},
+	{
+		Name: "refresh-interval-cached", Property: PropRefreshNow,
+		Change: "the controller reads each runtime's refresh interval once and keeps it for as long as it runs",
+		Edits: []Edit{
+			{reconcile, "\tAPIReader client.Reader\n}", "\tAPIReader client.Reader\n\trefresh   map[string]any\n}"},
+			{driver, "\tpolicy, err := drainPolicy(rt)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n",
+				"\tpolicy, err := drainPolicy(rt)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n" +
+					"\tif r.refresh == nil {\n\t\tr.refresh = map[string]any{}\n\t}\n" +
+					"\tif d, ok := r.refresh[rt.Name]; ok {\n\t\tpolicy.RefreshInterval = d.(time.Duration)\n\t} else {\n\t\tr.refresh[rt.Name] = policy.RefreshInterval\n\t}\n"},
+		},
 	},
 	{
 		Name: "no-quiet-period", Property: PropQuiet,
@@ -123,7 +137,12 @@ var Catalogue = []Mutant{
 	{
 		Name: "force-without-warning", Property: PropForce,
 		Change: "a forced exit is announced by a Normal event",
-		Edits:  []Edit{{act, "if action == drainfsm.WarnEvent || d.Event == drainfsm.Force {", "if action == drainfsm.WarnEvent {"}},
+		Edits:  []Edit{{act, "if action == drainfsm.WarnEvent || d.Event == drainfsm.Force || d.Reason == drainfsm.ForcedReason {", "if action == drainfsm.WarnEvent {"}},
+	},
+	{
+		Name: "forced-take-back-without-warning", Property: PropForce,
+		Change: "a victim wanted back and forced is taken back undrained with only a Normal event",
+		Edits:  []Edit{{act, " || d.Reason == drainfsm.ForcedReason {", " {"}},
 	},
 	{
 		Name: "timeout-force-ignored", Property: PropForce,
@@ -139,6 +158,11 @@ var Catalogue = []Mutant{
 		Name: "cancel-without-enable", Property: PropCancel,
 		Change: "a cancelled victim is not re-enabled in Alluxio nor restarted",
 		Edits:  []Edit{{act, "if action == drainfsm.TakeBack && (v.state.Holding() || v.state == drainfsm.Scaled) {", "if false && action == drainfsm.TakeBack && (v.state.Holding() || v.state == drainfsm.Scaled) {"}},
+	},
+	{
+		Name: "gate-off-no-restart", Property: PropCancel,
+		Change: "with GracefulScaleIn off, a decommissioned victim the set still runs is not restarted (Alluxio keeps it out of service)",
+		Edits:  []Edit{{records, "if decommissioned && runs(ordinal) && !v.deleting() {", "if false && decommissioned && runs(ordinal) && !v.deleting() {"}},
 	},
 	{
 		Name: "wrong-victim-statefulset", Property: PropVictim,
@@ -186,6 +210,11 @@ var Catalogue = []Mutant{
 		Edits:  []Edit{{driver, "case s.unverifiedExit:", "case false:"}},
 	},
 	{
+		Name: "relisted-scaled-kept", Property: PropRelisted,
+		Change: "a drained Scaled victim that a restarted master lists as live again leaves without a new decommission",
+		Edits:  []Edit{{decide, "case !f.Observed || !f.Worker.Live || f.Forced || f.ForcedOut:", "case !f.Observed || !f.Worker.Live || f.Forced || f.ForcedOut || !f.DecommissionedAt.IsZero():"}},
+	},
+	{
 		Name: "relisted-ignored", Property: PropRelisted,
 		Change: "a draining worker listed as live again goes on draining",
 		Edits:  []Edit{{decide, "\tcase f.Worker.Live:\n\t\treturn relisted", "\tcase false:\n\t\treturn relisted"}},
@@ -211,6 +240,16 @@ var Catalogue = []Mutant{
 		Edits:  []Edit{{records, "if err := v.persist(ctx, r.Client, false); err != nil {", "if err := v.persist(ctx, r.Client, true); err != nil {"}},
 	},
 	{
+		Name: "replicas-dropped-on-the-cache", Property: PropCacheLag,
+		Change: "the worker set drops replicas on the cache's word, without reading the pods from the API server",
+		Edits:  []Edit{{driver, "if sc.dropsReplicas && replicas < s.current {", "if false && sc.dropsReplicas && replicas < s.current {"}},
+	},
+	{
+		Name: "gone-pod-release-fails", Property: PropLog,
+		Change: "removing the finalizer from a pod that left (the cache has not seen it go) fails the reconcile",
+		Edits:  []Edit{{act, "if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {", "if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); err != nil {"}},
+	},
+	{
 		Name: "max-concurrent-ignored", Property: PropMaxConcurrent,
 		Change: "every victim is decommissioned at once whatever maxConcurrent says",
 		Edits:  []Edit{{driver, "d := drainfsm.Decide(s.facts(v, free > 0), s.policy)", "d := drainfsm.Decide(s.facts(v, free > 0 || true), s.policy)"}},
@@ -223,6 +262,16 @@ var Catalogue = []Mutant{
 	{
 		Name: "runtime-gone-finalizers-kept", Property: PropRuntimeGone,
 		Change: "pods of a deleted runtime keep the finalizer",
-		Edits:  []Edit{{reconcile, "if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); err != nil {", "if err := error(nil); err != nil {"}},
+		Edits:  []Edit{{reconcile, "if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {", "if err := error(nil); err != nil {"}},
+	},
+	{
+		Name: "fluid-set-gone-finalizers-kept", Property: PropRuntimeGone,
+		Change: "pods of a Fluid worker set deleted while its runtime stays keep the finalizer",
+		Edits:  []Edit{{reconcile, "if err := r.releaseFluidPods(ctx, req.NamespacedName, \"Fluid's worker set gone\"); err != nil {", "if err := error(nil); err != nil {"}},
+	},
+	{
+		Name: "exec-transport-errors-logged", Property: PropLog,
+		Change: "the exec stream's transport hiccups during a drain reach the log as Error lines",
+		Edits:  []Edit{{executor, "streamer.StreamWithContext(quietTransportLog(ctx),", "streamer.StreamWithContext(ctx,"}},
 	},
 }

@@ -27,7 +27,9 @@ type simAlluxio struct {
 	rng   *rand.Rand
 	w     *simWorld
 
-	refresh time.Duration // clients' worker list refresh interval
+	// refresh is the clients' worker list refresh interval in force now
+	// (the runtime's properties say it; a schedule may change it).
+	refresh time.Duration
 	opTime  time.Duration // how long a client operation stays in flight
 	// decomTime is how long a decommission command takes; always well
 	// below refresh, so only the controller's own wait covers the refresh.
@@ -65,9 +67,13 @@ type simWorker struct {
 	registerAt       time.Time // zero: registered, or not yet started
 	decommissioned   bool
 	decommissionedAt time.Time
-	ops              []time.Time // ends of operations in flight
-	busyUntil        time.Time   // a long job
-	files            []*simFile
+	// unlisted: the refresh interval in force has passed since its
+	// decommission at some point, so any client, whenever it last
+	// refreshed, has dropped it from its list since.
+	unlisted  bool
+	ops       []time.Time // ends of operations in flight
+	busyUntil time.Time   // a long job
+	files     []*simFile
 }
 
 type simFile struct {
@@ -110,12 +116,12 @@ func (a *simAlluxio) start(inc *simIncarnation, rpcPort, webPort int32) {
 
 // stop ends a worker's process with its pod; what it had in flight or
 // only in its cache is lost.
-func (a *simAlluxio) stop(host string) (ops int, unpersisted []string, wasLive bool, decommissionedAt time.Time) {
+func (a *simAlluxio) stop(host string) (ops int, unpersisted []string, wasLive bool, decommissionedAt time.Time, unlisted bool, listing []string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	wk, ok := a.workers[host]
 	if !ok || !wk.running {
-		return 0, nil, false, time.Time{}
+		return 0, nil, false, time.Time{}, false, nil
 	}
 	now := a.now()
 	wk.running = false
@@ -125,7 +131,8 @@ func (a *simAlluxio) stop(host string) (ops int, unpersisted []string, wasLive b
 			unpersisted = append(unpersisted, f.path)
 		}
 	}
-	return ops, unpersisted, wk.registered && !wk.decommissioned, wk.decommissionedAt
+	unlisted = wk.unlisted || wk.decommissioned && now.Sub(wk.decommissionedAt) >= a.refresh
+	return ops, unpersisted, wk.registered && !wk.decommissioned, wk.decommissionedAt, unlisted, a.stillListing(host)
 }
 
 func (wk *simWorker) inFlight(now time.Time) int {
@@ -152,7 +159,7 @@ func (a *simAlluxio) restartMaster() {
 	a.masterStarted = now
 	for _, host := range a.hosts() {
 		wk := a.workers[host]
-		wk.decommissioned, wk.decommissionedAt = false, time.Time{}
+		wk.decommissioned, wk.decommissionedAt, wk.unlisted = false, time.Time{}, false
 		if !wk.running {
 			continue
 		}
@@ -190,6 +197,7 @@ func (a *simAlluxio) tick() {
 		if wk.running && !wk.registered && !wk.registerAt.IsZero() && !now.Before(wk.registerAt) {
 			wk.registered, wk.registerAt = true, time.Time{}
 		}
+		wk.unlisted = wk.unlisted || wk.decommissioned && now.Sub(wk.decommissionedAt) >= a.refresh
 	}
 	for ci, c := range a.clients {
 		if now.Sub(c.refreshedAt) >= a.refresh && !a.masterDown {
@@ -302,7 +310,7 @@ func (a *simAlluxio) Decommission(_ context.Context, addrs []operations.WorkerAd
 		}
 		a.w.decommissioned(wk)
 		if !wk.decommissioned {
-			wk.decommissioned, wk.decommissionedAt = true, now
+			wk.decommissioned, wk.decommissionedAt, wk.unlisted = true, now, false
 		}
 	}
 	took := a.decomTime + a.decomSlow

@@ -46,6 +46,7 @@ const (
 	sGateFlip       simFaultKind = "GracefulScaleIn-flipped"
 	sPortChange     simFaultKind = "worker-port-changed"
 	sUnpersistedBig simFaultKind = "unpersisted-writes"
+	sRefreshChange  simFaultKind = "refresh-interval-changed"
 )
 
 var simWeights = []struct {
@@ -55,6 +56,9 @@ var simWeights = []struct {
 	{sRestart, 8}, {sCrash, 8}, {sCrashInDecom, 4}, {sConflicts, 8}, {sMasterDown, 6}, {sMasterRestart, 6},
 	{sDecomFail, 8}, {sDecomSlow, 4}, {sScale, 14}, {sDeleteVictim, 5}, {sDeleteRuntime, 2}, {sBusy, 12},
 	{sForce, 4}, {sSlowStart, 4}, {sWorkerDown, 5}, {sGateFlip, 5}, {sPortChange, 3}, {sUnpersistedBig, 6},
+	// Drawn apart (drawRefreshChanges), so the faults above stay those
+	// each seed had before it.
+	{sRefreshChange, 0},
 }
 
 type simFault struct {
@@ -78,6 +82,8 @@ func (f simFault) String() string {
 		return fmt.Sprintf("%s %d, %d times", f.kind, f.n, 1+f.n%3)
 	case sScale:
 		return fmt.Sprintf("%s to %d", f.kind, f.n)
+	case sRefreshChange:
+		return fmt.Sprintf("%s to %s", f.kind, refreshValues[f.n].d)
 	}
 	return string(f.kind)
 }
@@ -95,7 +101,10 @@ type simSchedule struct {
 	refresh        time.Duration
 	opTime         time.Duration
 	decomTime      time.Duration
-	faults         []simFault
+	// cacheLag bounds how long the controller's cache takes to see a
+	// write (0 to 2 poll intervals).
+	cacheLag time.Duration
+	faults   []simFault
 }
 
 func (s simSchedule) String() string {
@@ -107,8 +116,8 @@ func (s simSchedule) String() string {
 	if s.kruise {
 		kind = "Advanced StatefulSet"
 	}
-	return fmt.Sprintf("seed %d: %d workers (%s) scaled to %d; GracefulScaleIn %v; maxConcurrent %s, drainTimeout %s, onDrainTimeout %s, poll %s, quiet %s, refresh %s, decommission takes %s, operations %s; %d faults",
-		s.seed, s.initial, kind, s.first, s.graceful, mc, s.drainTimeout, s.onTimeout, s.poll, s.quiet, s.refresh, s.decomTime, s.opTime, len(s.faults))
+	return fmt.Sprintf("seed %d: %d workers (%s) scaled to %d; GracefulScaleIn %v; maxConcurrent %s, drainTimeout %s, onDrainTimeout %s, poll %s, quiet %s, refresh %s, decommission takes %s, operations %s, cache lag up to %s; %d faults",
+		s.seed, s.initial, kind, s.first, s.graceful, mc, s.drainTimeout, s.onTimeout, s.poll, s.quiet, s.refresh, s.decomTime, s.opTime, s.cacheLag, len(s.faults))
 }
 
 func pick[T any](rng *rand.Rand, xs ...T) T { return xs[rng.IntN(len(xs))] }
@@ -183,12 +192,17 @@ func newSimSchedule(seed int64) simSchedule {
 		}
 		s.faults = append(s.faults, f)
 	}
+	// Drawn apart, so that the faults above stay those each seed had
+	// before.
+	more := rand.New(rand.NewPCG(uint64(seed), 0x1a66))
+	s.cacheLag = time.Duration(more.IntN(5)) * s.poll / 2
+	s.faults = drawRefreshChanges(more, s.faults)
 	return s
 }
 
 // run plays the schedule and returns the world with its log and failures.
 func (s simSchedule) run() *simWorld {
-	w := newSimWorld(s.seed, s.kruise)
+	w := newSimWorld(s.seed, s.kruise, s.cacheLag)
 	w.graceful = s.graceful
 	w.alx = newSimAlluxio(w, w.clock, rand.New(rand.NewPCG(uint64(s.seed), 0xc11e)), s.refresh, s.opTime, s.decomTime)
 	w.newController()
@@ -198,7 +212,7 @@ func (s simSchedule) run() *simWorld {
 		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: w.name},
 		Spec: datav1alpha1.AlluxioRuntimeSpec{
 			Replicas:   s.initial,
-			Properties: map[string]string{"alluxio.user.worker.list.refresh.interval": fmt.Sprintf("%dms", s.refresh.Milliseconds())},
+			Properties: map[string]string{refreshProperty: fmt.Sprintf("%dms", s.refresh.Milliseconds())},
 			ScaleIn: datav1alpha1.ScaleInPolicy{
 				PollInterval:   &metav1.Duration{Duration: s.poll},
 				QuietPeriod:    &metav1.Duration{Duration: s.quiet},
@@ -418,6 +432,8 @@ func (w *simWorld) inject(f simFault) {
 		if err := w.store.Update(ctx, rt); err == nil {
 			w.logf("  worker web port set to %d in the spec (running pods keep theirs)", port)
 		}
+	case sRefreshChange:
+		w.changeRefresh(f)
 	case sUnpersistedBig:
 		// Each client writes a large file, persisted much later, to a
 		// worker of its cached list.

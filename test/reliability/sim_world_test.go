@@ -79,6 +79,7 @@ type simWorld struct {
 	rng   *rand.Rand
 
 	store client.Client
+	cache *simCache
 	ctrl  *simAPIClient
 	alx   *simAlluxio
 	r     *alluxio.Reconciler
@@ -103,9 +104,11 @@ type simWorld struct {
 	crashed        bool
 	mu             sync.Mutex // guards crashed (the controller's calls into simAlluxio)
 
-	// The work queue: due now (a watched object changed), or at requeueAt.
-	// version counts writes to the API server: every object written is
-	// one the controller watches (its runtime, workloads and pods).
+	// The work queue: due now (the cache saw a watched object change:
+	// every object written is one the controller watches, its runtime,
+	// workloads and pods), or at requeueAt. version counts writes to the
+	// API server; watched, the cache's events when the last reconcile
+	// began.
 	version    int64
 	watched    int64
 	simulated  int64
@@ -220,18 +223,19 @@ func (w *simWorld) writeFault(obj client.Object) error {
 	return nil
 }
 
+// Get and List read the controller's cache, which lags behind the writes.
 func (c *simAPIClient) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 	if c.w.killed() {
 		return errKilled
 	}
-	return c.Client.Get(ctx, key, obj, opts...)
+	return c.w.cache.Get(ctx, key, obj, opts...)
 }
 
 func (c *simAPIClient) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
 	if c.w.killed() {
 		return errKilled
 	}
-	return c.Client.List(ctx, list, opts...)
+	return c.w.cache.List(ctx, list, opts...)
 }
 
 func (c *simAPIClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
@@ -307,7 +311,7 @@ func (s *simStatus) Patch(ctx context.Context, obj client.Object, patch client.P
 
 // --- the world ---
 
-func newSimWorld(seed int64, kruise bool) *simWorld {
+func newSimWorld(seed int64, kruise bool, cacheLag time.Duration) *simWorld {
 	clock := clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	w := &simWorld{
 		clock: clock, start: clock.Now(), rng: rand.New(rand.NewPCG(uint64(seed), 0xa11c0)),
@@ -320,8 +324,9 @@ func newSimWorld(seed int64, kruise bool) *simWorld {
 	// A plain object tracker: no managed fields (the controller applies
 	// nothing server-side), a fraction of the cost per write.
 	tracker := clienttesting.NewObjectTracker(simScheme, serializer.NewCodecFactory(simScheme).UniversalDecoder())
+	w.cache = newSimCache(clock.Now, rand.New(rand.NewPCG(uint64(seed), 0xcac4e)), cacheLag)
 	w.store = &countingClient{Client: fake.NewClientBuilder().WithScheme(simScheme).WithObjectTracker(tracker).
-		WithStatusSubresource(&datav1alpha1.AlluxioRuntime{}, &appsv1.StatefulSet{}, &kruisev1beta1.StatefulSet{}, &corev1.Pod{}).Build(), n: &w.version}
+		WithStatusSubresource(&datav1alpha1.AlluxioRuntime{}, &appsv1.StatefulSet{}, &kruisev1beta1.StatefulSet{}, &corev1.Pod{}).Build(), n: &w.version, cache: w.cache}
 	w.ctrl = &simAPIClient{Client: w.store, w: w}
 	return w
 }
@@ -335,14 +340,15 @@ func (w *simWorld) newController() {
 		string(features.AdvancedStatefulSet): w.kruise,
 	}))
 	w.r = &alluxio.Reconciler{
-		Client: w.ctrl, APIReader: w.ctrl, Scheme: simScheme, Recorder: w.rec, Gates: gates,
+		Client: w.ctrl, APIReader: simAPIReader{w}, Scheme: simScheme, Recorder: w.rec, Gates: gates,
 		Alluxio: simConnector{w.alx}, Clock: w.clock, KruiseInstalled: w.kruise,
 	}
 	w.mu.Lock()
 	w.crashed = false
 	w.mu.Unlock()
 	w.crashAfter = -1
-	w.requeueAt = w.clock.Now() // a started controller lists everything
+	w.cache.sync()              // a started controller lists everything
+	w.requeueAt = w.clock.Now() // and reconciles every runtime
 }
 
 func (w *simWorld) key() client.ObjectKey { return client.ObjectKey{Namespace: w.ns, Name: w.name} }
@@ -355,15 +361,17 @@ func (w *simWorld) runtime() (*datav1alpha1.AlluxioRuntime, bool) {
 	return rt, true
 }
 
-// maybeReconcile runs the controller if its work queue would: a watched
-// object changed since its last reconcile began, or its requeue is due.
+// maybeReconcile runs the controller if its work queue would: its cache
+// saw a watched object change since its last reconcile began, or its
+// requeue is due.
 func (w *simWorld) maybeReconcile() {
 	now := w.clock.Now()
-	due := w.version != w.watched || (!w.requeueAt.IsZero() && !now.Before(w.requeueAt))
+	w.cache.deliver()
+	due := w.cache.delivered != w.watched || (!w.requeueAt.IsZero() && !now.Before(w.requeueAt))
 	if !due {
 		return
 	}
-	w.watched = w.version
+	w.watched = w.cache.delivered
 	w.writes = 0
 	w.reconciles++
 	w.lastWake = now
@@ -662,14 +670,17 @@ func (w *simWorld) syncGone() {
 		if !inc.started {
 			continue
 		}
-		ops, unpersisted, wasLive, decommissionedAt := w.alx.stop(inc.ip)
+		ops, unpersisted, wasLive, decommissionedAt, unlisted, listing := w.alx.stop(inc.ip)
 		state := inc.last.Annotations[datav1alpha1.ScaleInStateAnnotation]
 		w.logf("%s (%s) gone, last state %q: %d operations in flight, %d unpersisted files", inc.name, inc.ip, state, ops, len(unpersisted))
-		if w.exemptOf(inc) != "" {
+		if why := w.exemptOf(inc); why != "" {
+			// Kept: clients may still route to it after the gate is
+			// back on, and nothing was promised when it left.
+			inc.exempt = why
 			continue
 		}
 		if inc.byHand {
-			w.checkDecommissioned(inc, wasLive, decommissionedAt)
+			w.checkDecommissioned(inc, wasLive, decommissionedAt, unlisted, listing)
 			continue
 		}
 		if ops > 0 {
@@ -678,18 +689,25 @@ func (w *simWorld) syncGone() {
 		if len(unpersisted) > 0 {
 			w.failf("%s (%s) left holding %d files not yet persisted, e.g. %s: data lost", inc.name, inc.ip, len(unpersisted), unpersisted[0])
 		}
-		w.checkDecommissioned(inc, wasLive, decommissionedAt)
+		w.checkDecommissioned(inc, wasLive, decommissionedAt, unlisted, listing)
 	}
 }
 
 // checkDecommissioned: a worker leaves only once the master stopped
-// handing it to clients and their worker lists have refreshed since.
-func (w *simWorld) checkDecommissioned(inc *simIncarnation, wasLive bool, decommissionedAt time.Time) {
-	if wasLive {
+// handing it to clients and every client's worker list has been refreshed
+// past it: the refresh interval in force (which may have changed) has
+// passed since its decommission at some point, and no client still lists
+// it.
+func (w *simWorld) checkDecommissioned(inc *simIncarnation, wasLive bool, decommissionedAt time.Time, unlisted bool, listing []string) {
+	switch {
+	case wasLive:
 		w.failf("%s (%s) left while the master still handed it to clients (never decommissioned; deleted by hand: %v)", inc.name, inc.ip, inc.byHand)
-	} else if !decommissionedAt.IsZero() && w.clock.Now().Sub(decommissionedAt) < w.alx.refresh {
-		w.failf("%s (%s) left %s after its decommission, before the clients' refresh interval (%s); deleted by hand: %v",
+	case !decommissionedAt.IsZero() && !unlisted:
+		w.failf("%s (%s) left %s after its decommission, before the clients' refresh interval in force (%s); deleted by hand: %v",
 			inc.name, inc.ip, w.clock.Now().Sub(decommissionedAt), w.alx.refresh, inc.byHand)
+	case len(listing) > 0:
+		w.failf("%s (%s) left while %v still listed it (decommissioned at %s); deleted by hand: %v",
+			inc.name, inc.ip, listing, decommissionedAt.Sub(w.start), inc.byHand)
 	}
 }
 
@@ -801,47 +819,63 @@ func (a *simAlluxio) liveHostsLocked() []string {
 	return a.liveHosts()
 }
 
-// countingClient counts writes: each is a watch event for the controller.
+// countingClient is the API server's front: it counts writes, and hands
+// each object written, as the server now holds it, to the controller's
+// cache (which sees it later).
 type countingClient struct {
 	client.Client
-	n *int64
+	n     *int64
+	cache *simCache
+}
+
+func (c *countingClient) wrote(obj client.Object, err error) error {
+	*c.n++
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err // refused: nothing changed
+	}
+	key := client.ObjectKeyFromObject(obj)
+	k, kerr := cacheKeyOf(obj, key)
+	if kerr != nil {
+		panic(kerr)
+	}
+	cur := obj.DeepCopyObject().(client.Object)
+	if gerr := c.Client.Get(context.Background(), key, cur); gerr != nil {
+		c.cache.written(k, nil)
+	} else {
+		c.cache.written(k, cur)
+	}
+	return err
 }
 
 func (c *countingClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
-	*c.n++
-	return c.Client.Create(ctx, obj, opts...)
+	return c.wrote(obj, c.Client.Create(ctx, obj, opts...))
 }
 
 func (c *countingClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
-	*c.n++
-	return c.Client.Update(ctx, obj, opts...)
+	return c.wrote(obj, c.Client.Update(ctx, obj, opts...))
 }
 
 func (c *countingClient) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
-	*c.n++
-	return c.Client.Patch(ctx, obj, patch, opts...)
+	return c.wrote(obj, c.Client.Patch(ctx, obj, patch, opts...))
 }
 
 func (c *countingClient) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
-	*c.n++
-	return c.Client.Delete(ctx, obj, opts...)
+	return c.wrote(obj, c.Client.Delete(ctx, obj, opts...))
 }
 
 func (c *countingClient) Status() client.SubResourceWriter {
-	return &countingStatus{SubResourceWriter: c.Client.Status(), n: c.n}
+	return &countingStatus{SubResourceWriter: c.Client.Status(), c: c}
 }
 
 type countingStatus struct {
 	client.SubResourceWriter
-	n *int64
+	c *countingClient
 }
 
 func (s *countingStatus) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-	*s.n++
-	return s.SubResourceWriter.Update(ctx, obj, opts...)
+	return s.c.wrote(obj, s.SubResourceWriter.Update(ctx, obj, opts...))
 }
 
 func (s *countingStatus) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-	*s.n++
-	return s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+	return s.c.wrote(obj, s.SubResourceWriter.Patch(ctx, obj, patch, opts...))
 }

@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -81,6 +82,9 @@ func (r *Reconciler) releaseRecords(ctx context.Context, setName string, runs fu
 		decommissioned := !v.decommissionedAt.IsZero() || v.state.Holding()
 		v.state = ""
 		if err := v.persist(ctx, r.Client, false); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue // it left already, and the cache has not seen it go
+			}
 			return err
 		}
 		ctrl.LoggerFrom(ctx).Info("GracefulScaleIn is off: scale-in record removed", "pod", klog.KObj(&pods[i]))

@@ -327,7 +327,8 @@ func (r *Reconciler) releasePods(ctx context.Context, pods []corev1.Pod, why str
 		if !containsString(pod.Finalizers, datav1alpha1.ScaleInFinalizer) {
 			continue
 		}
-		if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); err != nil {
+		// Not found: it left already, and the cache has not seen it go.
+		if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -62,7 +62,7 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	countTransition(s.rt.Namespace, s.rt.Name, d.Event, to)
 	ctrl.LoggerFrom(ctx).Info("scale-in victim moved", "pod", klog.KObj(v.pod), "from", from, "to", to, "reason", d.Reason, "message", d.Message)
 	eventType := corev1.EventTypeNormal
-	if action == drainfsm.WarnEvent || d.Event == drainfsm.Force {
+	if action == drainfsm.WarnEvent || d.Event == drainfsm.Force || d.Reason == drainfsm.ForcedReason {
 		eventType = corev1.EventTypeWarning
 	}
 	s.event(v, eventType, d.Reason, "%s", d.Message)
@@ -265,7 +265,8 @@ func (s *scaleIn) releaseFinalizer(ctx context.Context, v *victim) error {
 	if !s.releasable(v) {
 		return nil
 	}
-	if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); err != nil {
+	// Not found: it left already, and the cache has not seen it go.
+	if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {
 		return err
 	}
 	ctrl.LoggerFrom(ctx).Info("scale-in finalizer removed", "pod", klog.KObj(v.pod), "state", v.state)

@@ -53,12 +53,15 @@ type scope struct {
 	// current is the workers running now; target those wanted.
 	current, target int32
 	conditionType   string
+	// dropsReplicas: this controller lowers the worker set's replicas
+	// (the standalone owner); Fluid lowers its own.
+	dropsReplicas bool
 }
 
 // reconcileGracefulScaleIn runs the scale-in of a runtime whose worker set
 // this controller owns.
 func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod, w component, masterPod *corev1.Pod) (int32, []int32, error) {
-	sc := scope{ws: ws, w: w, current: ws.replicas(), target: rt.Spec.Replicas, conditionType: datav1alpha1.WorkersScaledInCondition}
+	sc := scope{ws: ws, w: w, current: ws.replicas(), target: rt.Spec.Replicas, conditionType: datav1alpha1.WorkersScaledInCondition, dropsReplicas: true}
 	return r.runScaleIn(ctx, rt, sc, workerPods, masterPod)
 }
 
@@ -100,6 +103,15 @@ func (r *Reconciler) runScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRun
 		return s.current, nil, err
 	}
 	replicas, leavingNow := s.replicasNow()
+	if sc.dropsReplicas && replicas < s.current {
+		confirmed, err := s.confirmPods(ctx)
+		if err != nil {
+			return s.current, nil, err
+		}
+		if !confirmed {
+			replicas, leavingNow = s.current, nil
+		}
+	}
 	return replicas, leavingNow, s.report(ctx, replicas)
 }
 

@@ -143,18 +143,17 @@ func JarsDir(repoRoot, version string) string {
 	return filepath.Join(repoRoot, "bin", "alluxio-jars", version)
 }
 
-// EnsureJars runs hack/alluxio/fetch.sh for version unless its jars are
-// already there, and returns their directory. The first resolution
-// downloads ~175 MB from Maven Central into ~/.m2 and takes about a minute.
+// EnsureJars runs hack/alluxio/fetch.sh for version and returns the jars'
+// directory. fetch.sh returns at once when the jars there were resolved
+// from the current hack/alluxio/pom.xml, and resolves them again when the
+// pom changed; the first resolution downloads ~210 MB from Maven Central
+// into ~/.m2 and takes about a minute.
 func EnsureJars(ctx context.Context, version string) (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
 	dir := JarsDir(root, version)
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return dir, nil
-	}
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "alluxio", "fetch.sh"), version)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {

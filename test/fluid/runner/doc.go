@@ -1,6 +1,7 @@
 // Package runner is a small "kubelet" for Alluxio containers: for each
 // Running pod of a Fluid-made Alluxio master or worker set, it runs the
-// real Alluxio 2.x server of each container as a JVM on this machine,
+// real Alluxio 2.x server of each container (master, worker, and on
+// request the job master and job worker) as a JVM on this machine,
 // from the jars hack/alluxio/fetch.sh resolves, and stops it when the pod
 // goes.
 //
@@ -28,11 +29,16 @@
 // the pod's own client configuration, `du` sees the pod's paths. The
 // cluster must run kwok with the Exec CRD enabled (cluster.Options.PodExecs).
 //
-// The job master and job workers are not run: hack/alluxio resolves no
-// job-server jars, and on two cores four more JVMs slow everything down.
-// Nothing Fluid does to set a runtime up, and nothing the tests read or
-// write, needs them; but without them ASYNC_THROUGH files are never
-// persisted (they stay TO_BE_PERSISTED, cached only).
+// The job service (containers alluxio-job-master and alluxio-job-worker)
+// is run only for the runtimes named in Config.JobService or
+// SetJobService: on two cores, twice the JVMs slow everything down, and
+// nothing Fluid does to set a runtime up needs it. Their pods are
+// translated like the others (ALLUXIO_JOB_MASTER_JAVA_OPTS,
+// ALLUXIO_JOB_WORKER_JAVA_OPTS and the ports Fluid allocated, bound to the
+// pod's IP), the job master's journal beside the master's, each with a
+// 128 MB heap. Without it, ASYNC_THROUGH files are never persisted (they
+// stay TO_BE_PERSISTED, cached only) and `alluxio fs persist` fails; the
+// runner logs the two containers as not run (Plan.Skipped).
 //
 // Not a real kubelet: a process that exits is not restarted (its pod
 // stays Running), and probes are not run.

@@ -63,7 +63,11 @@ func (j jvm) start(p Process, class string, extraArgs ...string) (*proc, error) 
 	if err != nil {
 		return nil, err
 	}
-	args := append(j.args(j.heapMB, p.Container+".log", p.JVMFlags, p.Properties), "-cp", j.classpath, class)
+	heap := j.heapMB
+	if p.HeapMB > 0 {
+		heap = p.HeapMB
+	}
+	args := append(j.args(heap, p.Container+".log", p.JVMFlags, p.Properties), "-cp", j.classpath, class)
 	cmd := exec.Command(j.java, append(args, extraArgs...)...)
 	cmd.Dir = j.dir
 	cmd.Env = os.Environ()

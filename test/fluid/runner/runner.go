@@ -41,6 +41,10 @@ type Config struct {
 	// HeapMB is each server's -Xmx; 256 when 0. A container's own -Xmx
 	// comes after it and wins.
 	HeapMB int
+	// JobService names the runtimes ("namespace/name") whose job master
+	// and job workers are run as well; SetJobService adds more. The others
+	// run without the job service (see the package documentation).
+	JobService []string
 	// Interval between looks at the pods; 500ms when 0.
 	Interval time.Duration
 	// Log receives structured lines; discarded when nil.
@@ -55,8 +59,9 @@ type Runner struct {
 	java string
 	cp   string
 
-	mu   sync.Mutex
-	pods map[types.UID]*podRun
+	mu         sync.Mutex
+	pods       map[types.UID]*podRun
+	jobService map[string]bool // runtimes, by namespace/name
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -122,7 +127,10 @@ func Start(cfg Config) (*Runner, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{
 		cfg: cfg, kube: kube, dyn: dyn, java: java, cp: strings.Join(jars, string(os.PathListSeparator)),
-		pods: map[types.UID]*podRun{}, cancel: cancel, done: make(chan struct{}),
+		pods: map[types.UID]*podRun{}, jobService: map[string]bool{}, cancel: cancel, done: make(chan struct{}),
+	}
+	for _, rt := range cfg.JobService {
+		r.jobService[rt] = true
 	}
 	go r.loop(ctx)
 	return r, nil
@@ -133,6 +141,22 @@ func (r *Runner) Stop() {
 	r.cancel()
 	<-r.done
 }
+
+// SetJobService says whether the runtime's job master and job workers
+// are run. It applies to the runtime's pods started afterwards: set it
+// before the runtime is created.
+func (r *Runner) SetJobService(namespace, runtime string, on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if on {
+		r.jobService[namespace+"/"+runtime] = true
+	} else {
+		delete(r.jobService, namespace+"/"+runtime)
+	}
+}
+
+// RuntimeLabel names, on Fluid's pods, the runtime they belong to.
+const RuntimeLabel = "release"
 
 // Pods lists the pods the runner runs, by namespace/name.
 func (r *Runner) Pods() map[string]PodState {
@@ -235,7 +259,10 @@ func (r *Runner) startPod(ctx context.Context, pod *corev1.Pod) error {
 	}
 	dirName := fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, pod.UID)
 	dir := filepath.Join(r.cfg.WorkDir, "pods", dirName)
-	plan, err := Translate(Input{Pod: pod, ConfigMaps: byName, Names: Names(pod.Namespace, all.Items, svcs.Items), Dir: dir})
+	r.mu.Lock()
+	jobService := r.jobService[pod.Namespace+"/"+pod.Labels[RuntimeLabel]]
+	r.mu.Unlock()
+	plan, err := Translate(Input{Pod: pod, ConfigMaps: byName, Names: Names(pod.Namespace, all.Items, svcs.Items), Dir: dir, JobService: jobService})
 	if err != nil {
 		return err
 	}

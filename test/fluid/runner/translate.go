@@ -20,7 +20,18 @@ type Component struct {
 	OptsEnv string
 	// BindProperties are set to the pod's IP: the server listens there.
 	BindProperties []string
+	// JobService marks the job master and job worker: run only for the
+	// runtimes that ask for them (Input.JobService).
+	JobService bool
+	// HeapMB, when set, is this server's -Xmx instead of the runner's
+	// (a container's own -Xmx still wins).
+	HeapMB int
 }
+
+// jobHeapMB is the job master's and job workers' heap: they hold only
+// the few jobs in flight (a persist is one small file), and a runtime
+// with the job service runs twice as many JVMs on a small machine.
+const jobHeapMB = 128
 
 // Components are the containers of Fluid's Alluxio master and worker pods
 // the runner runs, by container name.
@@ -36,13 +47,25 @@ var Components = map[string]Component{
 		BindProperties: []string{"alluxio.worker.bind.host", "alluxio.worker.web.bind.host",
 			"alluxio.worker.web.hostname"},
 	},
+	"alluxio-job-master": {
+		MainClass:      "alluxio.master.AlluxioJobMaster",
+		OptsEnv:        "ALLUXIO_JOB_MASTER_JAVA_OPTS",
+		BindProperties: []string{"alluxio.job.master.bind.host", "alluxio.job.master.web.bind.host"},
+		JobService:     true,
+		HeapMB:         jobHeapMB,
+	},
+	"alluxio-job-worker": {
+		MainClass:      "alluxio.worker.AlluxioJobWorker",
+		OptsEnv:        "ALLUXIO_JOB_WORKER_JAVA_OPTS",
+		BindProperties: []string{"alluxio.job.worker.bind.host", "alluxio.job.worker.web.bind.host"},
+		JobService:     true,
+		HeapMB:         jobHeapMB,
+	},
 }
 
-// NotRun are containers of those pods the runner leaves alone, with why.
-var NotRun = map[string]string{
-	"alluxio-job-master": "the job service is not run (no job-server jars; see the package documentation)",
-	"alluxio-job-worker": "the job service is not run (no job-server jars; see the package documentation)",
-}
+// JobServiceOff is why a runtime's job master and job workers are not
+// run when it did not ask for them.
+const JobServiceOff = "the job service is off for this runtime (see the package documentation)"
 
 // Input is what Translate reads: the pod, the ConfigMaps of its
 // namespace it may reference (by name), the names cluster DNS would
@@ -52,6 +75,8 @@ type Input struct {
 	ConfigMaps map[string]*corev1.ConfigMap
 	Names      map[string]string
 	Dir        string
+	// JobService: run the job master and job worker containers too.
+	JobService bool
 }
 
 // Plan is how a pod runs on this machine.
@@ -86,6 +111,8 @@ type Process struct {
 	Dirs []string
 	// FormatJournal: format the master's journal first (a new pod).
 	FormatJournal bool
+	// HeapMB is the process's -Xmx when set (Component.HeapMB).
+	HeapMB int
 }
 
 var tierPath = regexp.MustCompile(`^alluxio\.worker\.tieredstore\.level(\d+)\.dirs\.path$`)
@@ -107,11 +134,15 @@ func Translate(in Input) (*Plan, error) {
 	for _, v := range pod.Spec.Volumes {
 		volumes[v.Name] = v
 	}
+	run := func(c corev1.Container) (Component, bool) {
+		comp, ok := Components[c.Name]
+		return comp, ok && (!comp.JobService || in.JobService)
+	}
 	for _, c := range pod.Spec.Containers {
-		if _, ok := Components[c.Name]; !ok {
-			if why, ok := NotRun[c.Name]; ok {
-				plan.Skipped[c.Name] = why
-			}
+		if comp, ok := Components[c.Name]; ok && comp.JobService && !in.JobService {
+			plan.Skipped[c.Name] = JobServiceOff
+		}
+		if _, ok := run(c); !ok {
 			continue
 		}
 		for _, m := range c.VolumeMounts {
@@ -127,7 +158,7 @@ func Translate(in Input) (*Plan, error) {
 	}
 
 	for _, c := range pod.Spec.Containers {
-		comp, ok := Components[c.Name]
+		comp, ok := run(c)
 		if !ok {
 			continue
 		}
@@ -144,14 +175,21 @@ func Translate(in Input) (*Plan, error) {
 		for _, k := range comp.BindProperties {
 			props[k] = ip
 		}
-		p := Process{Container: c.Name, MainClass: comp.MainClass, JVMFlags: flags, Properties: props, Env: env}
-		if c.Name == "alluxio-master" {
+		p := Process{Container: c.Name, MainClass: comp.MainClass, JVMFlags: flags, Properties: props, Env: env, HeapMB: comp.HeapMB}
+		switch c.Name {
+		case "alluxio-master":
 			// Nothing leaves this machine: no update check.
 			props["alluxio.master.update.check.enabled"] = "false"
 			j := filepath.Join(in.Dir, "journal")
 			props["alluxio.master.journal.folder"] = j
 			p.Dirs = append(p.Dirs, j)
 			p.FormatJournal = props["alluxio.master.journal.type"] != "NOOP" && props["alluxio.master.journal.type"] != "EMBEDDED"
+		case "alluxio-job-master":
+			// The job master keeps its journal (a JobMaster folder) beside
+			// the master's, in the same pod volume.
+			j := filepath.Join(in.Dir, "journal")
+			props["alluxio.master.journal.folder"] = j
+			p.Dirs = append(p.Dirs, j)
 		}
 		for k, v := range props {
 			if m := tierPath.FindStringSubmatch(k); m != nil {

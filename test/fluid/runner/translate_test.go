@@ -100,11 +100,44 @@ func TestWorkerPodBecomesAWorkerProcessConfiguredFromThePod(t *testing.T) {
 	if got := plan.Links[filepath.Join(dir, "rootfs/underFSStorage/hbase")]; got != "/srv/ufs" {
 		t.Errorf("the under store volume links to %q, want /srv/ufs", got)
 	}
-	if _, ok := plan.Skipped["alluxio-job-worker"]; !ok {
-		t.Errorf("job worker not reported as skipped: %v", plan.Skipped)
+	if why := plan.Skipped["alluxio-job-worker"]; why != JobServiceOff {
+		t.Errorf("job worker not reported as skipped (the job service is off): %v", plan.Skipped)
 	}
 	if plan.ClientProperties["alluxio.master.hostname"] != "127.0.0.1" || plan.ClientProperties["alluxio.master.rpc.port"] != "20001" {
 		t.Errorf("the pod's CLI is not configured for its master: %v", plan.ClientProperties)
+	}
+}
+
+func TestWorkerPodWithTheJobServiceRunsItsJobWorkerToo(t *testing.T) {
+	pod, cms := fluidWorkerPod()
+	dir := "/tmp/runner/pods/default_hbase-worker-1_u1"
+	plan, err := Translate(Input{Pod: pod, ConfigMaps: cms, Names: map[string]string{"hbase-master-0.default": "127.0.0.1"}, Dir: dir, JobService: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Skipped) != 0 || len(plan.Processes) != 2 {
+		t.Fatalf("processes %d (want the worker and the job worker), skipped %v", len(plan.Processes), plan.Skipped)
+	}
+	jw := plan.Processes[1]
+	if jw.Container != "alluxio-job-worker" || jw.MainClass != "alluxio.worker.AlluxioJobWorker" || jw.HeapMB != jobHeapMB {
+		t.Fatalf("second process: %s runs %s with heap %d MB", jw.Container, jw.MainClass, jw.HeapMB)
+	}
+	for k, v := range map[string]string{
+		"alluxio.job.worker.rpc.port":      "20007",
+		"alluxio.job.worker.bind.host":     "127.0.0.3",
+		"alluxio.job.worker.web.bind.host": "127.0.0.3",
+		"alluxio.worker.hostname":          "127.0.0.3",
+		"alluxio.master.hostname":          "127.0.0.1",
+	} {
+		if got := jw.Properties[k]; got != v {
+			t.Errorf("job worker: %s = %q, want %q", k, got, v)
+		}
+	}
+	if _, ok := jw.Properties["alluxio.worker.rpc.port"]; ok {
+		t.Errorf("the job worker got the worker's own options: %v", jw.Properties)
+	}
+	if w := plan.Processes[0]; w.HeapMB != 0 {
+		t.Errorf("the worker's heap is %d MB; want the runner's (0 here)", w.HeapMB)
 	}
 }
 
@@ -134,6 +167,48 @@ func TestMasterPodFormatsItsJournalInItsOwnFolder(t *testing.T) {
 	} {
 		if m.Properties[k] != v {
 			t.Errorf("%s = %q, want %q", k, m.Properties[k], v)
+		}
+	}
+}
+
+func TestMasterPodWithTheJobServiceKeepsTheJobJournalInItsOwnFolder(t *testing.T) {
+	pod, cms := fluidWorkerPod()
+	pod.Name = "hbase-master-0"
+	pod.Labels["role"] = "alluxio-master"
+	pod.Status.PodIP, pod.Status.HostIP = "127.0.0.1", "127.0.0.1"
+	env := []corev1.EnvVar{{Name: "ALLUXIO_MASTER_HOSTNAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}}
+	envFrom := pod.Spec.Containers[0].EnvFrom
+	pod.Spec.Containers = []corev1.Container{{Name: "alluxio-master", EnvFrom: envFrom, Env: env}, {Name: "alluxio-job-master", EnvFrom: envFrom, Env: env}}
+	cms["hbase-config"].Data["ALLUXIO_JOB_MASTER_JAVA_OPTS"] = "-Dalluxio.master.hostname=${ALLUXIO_MASTER_HOSTNAME}"
+	cms["hbase-config"].Data["ALLUXIO_JAVA_OPTS"] += " -Dalluxio.job.master.rpc.port=20010"
+	in := Input{Pod: pod, ConfigMaps: cms, Names: map[string]string{"hbase-master-0.default": "127.0.0.1"}, Dir: "/d"}
+	plan, err := Translate(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Processes) != 1 || plan.Skipped["alluxio-job-master"] != JobServiceOff {
+		t.Fatalf("without the job service: %d processes, skipped %v; want the master alone", len(plan.Processes), plan.Skipped)
+	}
+	in.JobService = true
+	if plan, err = Translate(in); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Processes) != 2 {
+		t.Fatalf("%d processes, want the master and the job master", len(plan.Processes))
+	}
+	jm := plan.Processes[1]
+	if jm.MainClass != "alluxio.master.AlluxioJobMaster" || jm.FormatJournal {
+		t.Fatalf("job master runs %s, formats a journal: %v", jm.MainClass, jm.FormatJournal)
+	}
+	for k, v := range map[string]string{
+		"alluxio.master.journal.folder":    "/d/journal",
+		"alluxio.job.master.bind.host":     "127.0.0.1",
+		"alluxio.job.master.rpc.port":      "20010",
+		"alluxio.master.hostname":          "127.0.0.1",
+		"alluxio.job.master.web.bind.host": "127.0.0.1",
+	} {
+		if jm.Properties[k] != v {
+			t.Errorf("job master: %s = %q, want %q", k, jm.Properties[k], v)
 		}
 	}
 }

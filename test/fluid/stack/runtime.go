@@ -43,6 +43,10 @@ type Runtime struct {
 	// UFSDir is the local folder the Dataset mounts (local://UFSDir);
 	// CreateRuntime makes one under the stack's Dir when empty.
 	UFSDir string
+	// JobService: the runner runs the runtime's job master and job
+	// workers too, so ASYNC_THROUGH files get persisted and `alluxio fs
+	// persist` works. Off, the runtime costs half the JVMs.
+	JobService bool
 }
 
 // MasterPod and its container, where Fluid (and the tests) run the CLI.
@@ -85,6 +89,8 @@ func (s *Stack) CreateRuntime(ctx context.Context, r *Runtime) error {
 	if err != nil {
 		return err
 	}
+	// Before the runtime exists, so its first pods get it.
+	s.Runner.SetJobService(r.Namespace, r.Name, r.JobService)
 	dyn, err := dynamic.NewForConfig(s.Cluster.Config)
 	if err != nil {
 		return err
@@ -154,7 +160,7 @@ func (s *Stack) State(ctx context.Context, r Runtime) (State, error) {
 func (s *Stack) WaitSetUp(ctx context.Context, r Runtime, timeout time.Duration) error {
 	var last State
 	var lastErr error
-	err := s.poll(ctx, timeout, func() bool {
+	err := s.Poll(ctx, timeout, func() bool {
 		last, lastErr = s.State(ctx, r)
 		return lastErr == nil && last.DatasetPhase == "Bound" && last.MasterPhase == "Ready" && last.WorkerPhase == "Ready" && last.WorkersReady == int64(r.Workers)
 	})
@@ -185,7 +191,7 @@ func (s *Stack) LiveWorkers(ctx context.Context, r Runtime) (int, string, error)
 func (s *Stack) WaitLiveWorkers(ctx context.Context, r Runtime, n int, timeout time.Duration) error {
 	var got int
 	var lastErr error
-	err := s.poll(ctx, timeout, func() bool {
+	err := s.Poll(ctx, timeout, func() bool {
 		got, _, lastErr = s.LiveWorkers(ctx, r)
 		return lastErr == nil && got == n
 	})
@@ -247,7 +253,9 @@ func (s *Stack) ClientProperties(r Runtime) (map[string]string, error) {
 	return out, nil
 }
 
-func (s *Stack) poll(ctx context.Context, timeout time.Duration, cond func() bool) error {
+// Poll calls cond every second until it holds, timeout passes, ctx ends or
+// the cluster fails.
+func (s *Stack) Poll(ctx context.Context, timeout time.Duration, cond func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
@@ -263,6 +271,22 @@ func (s *Stack) poll(ctx context.Context, timeout time.Duration, cond func() boo
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// UnderStoreRoot is the folder on this machine that the runtime's
+// master mounts as Alluxio's root (its root UFS, as the runner mapped
+// it): an Alluxio path p is persisted at UnderStoreRoot + p.
+func (s *Stack) UnderStoreRoot(r Runtime) (string, error) {
+	st, ok := s.Runner.Pods()[r.Namespace+"/"+r.MasterPod()]
+	if !ok || st.Plan == nil {
+		return "", fmt.Errorf("the runner does not run %s/%s", r.Namespace, r.MasterPod())
+	}
+	for _, p := range st.Plan.Processes {
+		if root := p.Properties["alluxio.master.mount.table.root.ufs"]; p.Container == MasterContainer && root != "" {
+			return root, nil
+		}
+	}
+	return "", fmt.Errorf("%s/%s: no alluxio.master.mount.table.root.ufs", r.Namespace, r.MasterPod())
 }
 
 // MasterWorker is one worker as the master's REST API lists it.
