@@ -89,7 +89,10 @@ var Catalogue = []Mutant{
 	{
 		Name: "busy-victim-removed", Property: PropBusy,
 		Change: "the worker's own count of work in flight is never asked",
-		Edits:  []Edit{{observe, "act, err := s.conn.WorkerActivity(ctx, v.obs.addr)", "act, err := operations.Activity{}, error(nil)"}},
+		Edits: []Edit{
+			{observe, "act, err := s.conn.WorkerActivity(ctx, v.obs.addr)", "act, err := operations.Activity{}, error(nil)"},
+			{act, "if activity, err := s.conn.WorkerActivity(ctx, v.obs.addr); err == nil && activity.Idle() {", "if activity, err := (operations.Activity{}), error(nil); err == nil && activity.Idle() {"},
+		},
 	},
 	{
 		Name: "busy-counts-ignored", Property: PropBusy,
@@ -120,8 +123,11 @@ var Catalogue = []Mutant{
 	},
 	{
 		Name: "finalizer-kept-when-scaled", Property: PropFinalizer,
-		Change: "a Scaled pod that no longer runs keeps the finalizer",
-		Edits:  []Edit{{act, "return v.deleting() || !s.ws.runs(v.ordinal)", "return false"}},
+		Change: "a Scaled pod that is leaving keeps the finalizer",
+		Edits: []Edit{
+			{act, "return v.deleting() || !s.ws.runs(v.ordinal)", "return false"},
+			{act, "if to == drainfsm.Scaled && (v.leaving || v.deleting()) {", "if false && to == drainfsm.Scaled && (v.leaving || v.deleting()) {"},
+		},
 	},
 	{
 		Name: "force-ignored", Property: PropForce,
