@@ -59,7 +59,7 @@ var Catalogue = []Mutant{
 		Name: "refresh-interval-cached", Property: PropRefreshNow,
 		Change: "the controller reads each runtime's refresh interval once and keeps it for as long as it runs",
 		Edits: []Edit{
-			{reconcile, "\tAPIReader client.Reader\n}", "\tAPIReader client.Reader\n\trefresh   map[string]any\n}"},
+			{reconcile, "\tCallOrder func(n int) []int\n}", "\tCallOrder func(n int) []int\n\trefresh   map[string]any\n}"},
 			{driver, "\tpolicy, err := drainPolicy(rt)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n",
 				"\tpolicy, err := drainPolicy(rt)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n" +
 					"\tif r.refresh == nil {\n\t\tr.refresh = map[string]any{}\n\t}\n" +

@@ -174,7 +174,7 @@ func (s *scaleIn) advanceConfirmed(ctx context.Context, confirmed []*victim) err
 		s.decisions[v.name()] = d
 		fires = append(fires, firing{v, d})
 	}
-	return forEach(len(fires), func(i int) error {
+	return s.forEach(len(fires), func(i int) error {
 		s.lookAfterConfirmation(ctx, fires[i].v)
 		return s.fire(ctx, fires[i].v, fires[i].d)
 	})
@@ -240,7 +240,7 @@ func (s *scaleIn) persistRecords(ctx context.Context) error {
 		}
 		changed = append(changed, v)
 	}
-	return forEach(len(changed), func(i int) error { return changed[i].persist(ctx, s.r.Client, true) })
+	return s.forEach(len(changed), func(i int) error { return changed[i].persist(ctx, s.r.Client, true) })
 }
 
 // releaseFinalizers lets pods go whose scale-in is over: Scaled pods once
@@ -254,7 +254,7 @@ func (s *scaleIn) releaseFinalizers(ctx context.Context) error {
 			held = append(held, v)
 		}
 	}
-	return forEach(len(held), func(i int) error { return s.releaseFinalizer(ctx, held[i]) })
+	return s.forEach(len(held), func(i int) error { return s.releaseFinalizer(ctx, held[i]) })
 }
 
 func (s *scaleIn) releaseFinalizer(ctx context.Context, v *victim) error {

@@ -223,7 +223,7 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 		}
 		fires = append(fires, firing{v, d})
 	}
-	return forEach(len(fires), func(i int) error {
+	return s.forEach(len(fires), func(i int) error {
 		if f := fires[i]; f.d.Waiting() {
 			return s.recordPending(ctx, f.v)
 		}

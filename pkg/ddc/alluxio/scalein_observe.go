@@ -108,7 +108,7 @@ func (s *scaleIn) observeVictims(ctx context.Context) {
 		}
 		asked = append(asked, v)
 	}
-	_ = forEach(len(asked), func(i int) error { s.observeVictim(ctx, asked[i]); return nil })
+	_ = s.forEach(len(asked), func(i int) error { s.observeVictim(ctx, asked[i]); return nil })
 }
 
 func (s *scaleIn) observeVictim(ctx context.Context, v *victim) {
