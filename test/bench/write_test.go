@@ -63,7 +63,7 @@ func (b *bench) write() {
 		md.WriteString("\n")
 	}
 	if fluid, err := os.ReadFile(filepath.Join(root, "test", "bench", "with_fluid.md")); err == nil {
-		fmt.Fprintf(&md, "## With Fluid itself\n\n%s\n", strings.TrimSpace(string(fluid)))
+		fmt.Fprintf(&md, "## With Fluid itself\n\n%s\n\n", strings.TrimSpace(string(fluid)))
 	}
 	fmt.Fprintf(&md, "## Reproduce\n\n```sh\nmake test-binaries   # once: etcd, kube-apiserver, kube-controller-manager into bin/k8s\n"+
 		"make bench           # BENCH_RUNS=3 BENCH_RUNTIMES=100 BENCH_PODS=10000 BENCH_VICTIMS=1,10,50 BENCH_SWEEP=2,8\n```\n\n"+
