@@ -62,10 +62,14 @@ func (b *bench) write() {
 		md.WriteString(s)
 		md.WriteString("\n")
 	}
+	if fluid, err := os.ReadFile(filepath.Join(root, "test", "bench", "with_fluid.md")); err == nil {
+		fmt.Fprintf(&md, "## With Fluid itself\n\n%s\n\n", strings.TrimSpace(string(fluid)))
+	}
 	fmt.Fprintf(&md, "## Reproduce\n\n```sh\nmake test-binaries   # once: etcd, kube-apiserver, kube-controller-manager into bin/k8s\n"+
-		"make bench           # BENCH_RUNS=3 BENCH_RUNTIMES=100 BENCH_PODS=10000 BENCH_VICTIMS=1,10,50\n```\n\n"+
+		"make bench           # BENCH_RUNS=3 BENCH_RUNTIMES=100 BENCH_PODS=10000 BENCH_VICTIMS=1,10,50 BENCH_SWEEP=2,8\n```\n\n"+
 		"`BENCH_ONLY=<regexp>` measures only the cases whose name matches (e.g. `'^50 victims, all at once'`, `runtimes`, `memory`) and writes no file; "+
-		"`BENCH_CONCURRENCY=n` runs the controller with n concurrent reconciles. "+
+		"`BENCH_CONCURRENCY=n` runs the controller with n concurrent reconciles; `BENCH_LOG=<file>` appends the controller's log with wall-clock times. "+
+		"`test/bench/with_fluid.md`, when present, is copied in as a \"With Fluid itself\" section. "+
 		"`go test ./test/bench/ -run Smoke` (part of `go test ./...`) only checks that the bench still runs: one 2 -> 1 scale-in, checked as above, no timing asserted.\n")
 	if b.only != nil {
 		b.t.Logf("BENCH_ONLY=%s: BENCHMARKS.md not written", b.only)

@@ -65,7 +65,7 @@ var Catalogue = []Mutant{
 		Name: "refresh-interval-cached", Property: PropRefreshNow,
 		Change: "the controller reads each runtime's refresh interval once and keeps it for as long as it runs",
 		Edits: []Edit{
-			{reconcile, "\tAPIReader client.Reader\n}", "\tAPIReader client.Reader\n\trefresh   map[string]any\n}"},
+			{reconcile, "\tCallOrder func(n int) []int\n}", "\tCallOrder func(n int) []int\n\trefresh   map[string]any\n}"},
 			{driver, "\tpolicy, err := drainPolicy(rt)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n",
 				"\tpolicy, err := drainPolicy(rt)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n" +
 					"\tif r.refresh == nil {\n\t\tr.refresh = map[string]any{}\n\t}\n" +
@@ -95,7 +95,10 @@ var Catalogue = []Mutant{
 	{
 		Name: "busy-victim-removed", Property: PropBusy,
 		Change: "the worker's own count of work in flight is never asked",
-		Edits:  []Edit{{observe, "act, err := s.conn.WorkerActivity(ctx, v.obs.addr)", "act, err := operations.Activity{}, error(nil)"}},
+		Edits: []Edit{
+			{observe, "act, err := s.conn.WorkerActivity(ctx, v.obs.addr)", "act, err := operations.Activity{}, error(nil)"},
+			{act, "if activity, err := s.conn.WorkerActivity(ctx, v.obs.addr); err == nil && activity.Idle() {", "if activity, err := (operations.Activity{}), error(nil); err == nil && activity.Idle() {"},
+		},
 	},
 	{
 		Name: "busy-counts-ignored", Property: PropBusy,
@@ -162,8 +165,11 @@ var Catalogue = []Mutant{
 	},
 	{
 		Name: "finalizer-kept-when-scaled", Property: PropFinalizer,
-		Change: "a Scaled pod that no longer runs keeps the finalizer",
-		Edits:  []Edit{{act, "return v.deleting() || !s.ws.runs(v.ordinal)", "return false"}},
+		Change: "a Scaled pod that is leaving keeps the finalizer",
+		Edits: []Edit{
+			{act, "return v.deleting() || !s.ws.runs(v.ordinal)", "return false"},
+			{act, "if to == drainfsm.Scaled && (v.leaving || v.deleting()) {", "if false && to == drainfsm.Scaled && (v.leaving || v.deleting()) {"},
+		},
 	},
 	{
 		Name: "force-ignored", Property: PropForce,

@@ -127,6 +127,15 @@ type simWorld struct {
 	failed   []string
 	lastErr  error
 	lastWake time.Time
+
+	// reconciling: the controller's Reconcile is running; departed, the
+	// pods that left since the last judgeDepartures.
+	reconciling bool
+	departed    []simDeparture
+	// order plays the controller's concurrent calls one at a time in an
+	// order of its own (Reconciler.CallOrder): concurrent calls land in
+	// any order, and a seed replays one.
+	order *rand.Rand
 }
 
 func (w *simWorld) logf(format string, args ...any) {
@@ -315,7 +324,8 @@ func newSimWorld(seed int64, kruise bool, cacheLag time.Duration) *simWorld {
 	clock := clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	w := &simWorld{
 		clock: clock, start: clock.Now(), rng: rand.New(rand.NewPCG(uint64(seed), 0xa11c0)),
-		ns: "default", name: "cache", kruise: kruise, graceful: true, nextHost: 2,
+		order: rand.New(rand.NewPCG(uint64(seed), 0x0dde7)),
+		ns:    "default", name: "cache", kruise: kruise, graceful: true, nextHost: 2,
 		pods: map[types.UID]*simIncarnation{}, byHost: map[string]*simIncarnation{}, crashAfter: -1,
 		rec: &simRecorder{clock: clock},
 	}
@@ -341,7 +351,7 @@ func (w *simWorld) newController() {
 	}))
 	w.r = &alluxio.Reconciler{
 		Client: w.ctrl, APIReader: simAPIReader{w}, Scheme: simScheme, Recorder: w.rec, Gates: gates,
-		Alluxio: simConnector{w.alx}, Clock: w.clock, KruiseInstalled: w.kruise,
+		Alluxio: simConnector{w.alx}, Clock: w.clock, KruiseInstalled: w.kruise, CallOrder: w.order.Perm,
 	}
 	w.mu.Lock()
 	w.crashed = false
@@ -375,7 +385,9 @@ func (w *simWorld) maybeReconcile() {
 	w.writes = 0
 	w.reconciles++
 	w.lastWake = now
+	w.reconciling = true
 	res, err := w.r.Reconcile(w.ctx, ctrl.Request{NamespacedName: w.key()})
+	w.reconciling = false
 	w.lastErr = err
 	switch {
 	case w.killed():
@@ -654,8 +666,22 @@ func (w *simWorld) exemptOf(inc *simIncarnation) string {
 	return ""
 }
 
+// simDeparture is a worker pod that left, with what its worker process
+// still had when it stopped, to be judged once the controller's call that
+// let it go returned.
+type simDeparture struct {
+	inc                    *simIncarnation
+	ops                    int
+	unpersisted            []string
+	wasLive, unlisted      bool
+	decommissionedAt, left time.Time
+	listing                []string
+}
+
 // syncGone is the kubelet seeing pods go: the worker process stops, and
-// what it still had must be nothing a user would miss.
+// what it still had must be nothing a user would miss. It runs after
+// every write of the controller too, so a pod goes the moment its last
+// finalizer does.
 func (w *simWorld) syncGone() {
 	present := map[types.UID]*corev1.Pod{}
 	for _, p := range w.listPods(datav1alpha1.WorkerComponent) {
@@ -670,26 +696,42 @@ func (w *simWorld) syncGone() {
 		if !inc.started {
 			continue
 		}
-		ops, unpersisted, wasLive, decommissionedAt, unlisted, listing := w.alx.stop(inc.ip)
+		d := simDeparture{inc: inc, left: w.clock.Now()}
+		d.ops, d.unpersisted, d.wasLive, d.decommissionedAt, d.unlisted, d.listing = w.alx.stop(inc.ip)
 		state := inc.last.Annotations[datav1alpha1.ScaleInStateAnnotation]
-		w.logf("%s (%s) gone, last state %q: %d operations in flight, %d unpersisted files", inc.name, inc.ip, state, ops, len(unpersisted))
+		w.logf("%s (%s) gone, last state %q: %d operations in flight, %d unpersisted files", inc.name, inc.ip, state, d.ops, len(d.unpersisted))
+		w.departed = append(w.departed, d)
+	}
+	if !w.reconciling {
+		w.judgeDepartures()
+	}
+}
+
+// judgeDepartures checks the pods that left. Within a reconcile it waits
+// for the reconcile to return: the controller tells of a move (the
+// Warning event Forced) right after the write that made it, and the
+// write that records a forced victim also releases its finalizer, so the
+// pod is gone before the event that says why can exist.
+func (w *simWorld) judgeDepartures() {
+	departed := w.departed
+	w.departed = nil
+	for _, d := range departed {
+		inc := d.inc
 		if why := w.exemptOf(inc); why != "" {
 			// Kept: clients may still route to it after the gate is
 			// back on, and nothing was promised when it left.
 			inc.exempt = why
 			continue
 		}
-		if inc.byHand {
-			w.checkDecommissioned(inc, wasLive, decommissionedAt, unlisted, listing)
-			continue
+		if !inc.byHand {
+			if d.ops > 0 {
+				w.failf("%s (%s) left with %d operations in flight", inc.name, inc.ip, d.ops)
+			}
+			if len(d.unpersisted) > 0 {
+				w.failf("%s (%s) left holding %d files not yet persisted, e.g. %s: data lost", inc.name, inc.ip, len(d.unpersisted), d.unpersisted[0])
+			}
 		}
-		if ops > 0 {
-			w.failf("%s (%s) left with %d operations in flight", inc.name, inc.ip, ops)
-		}
-		if len(unpersisted) > 0 {
-			w.failf("%s (%s) left holding %d files not yet persisted, e.g. %s: data lost", inc.name, inc.ip, len(unpersisted), unpersisted[0])
-		}
-		w.checkDecommissioned(inc, wasLive, decommissionedAt, unlisted, listing)
+		w.checkDecommissioned(d)
 	}
 }
 
@@ -698,16 +740,17 @@ func (w *simWorld) syncGone() {
 // past it: the refresh interval in force (which may have changed) has
 // passed since its decommission at some point, and no client still lists
 // it.
-func (w *simWorld) checkDecommissioned(inc *simIncarnation, wasLive bool, decommissionedAt time.Time, unlisted bool, listing []string) {
+func (w *simWorld) checkDecommissioned(d simDeparture) {
+	inc := d.inc
 	switch {
-	case wasLive:
+	case d.wasLive:
 		w.failf("%s (%s) left while the master still handed it to clients (never decommissioned; deleted by hand: %v)", inc.name, inc.ip, inc.byHand)
-	case !decommissionedAt.IsZero() && !unlisted:
+	case !d.decommissionedAt.IsZero() && !d.unlisted:
 		w.failf("%s (%s) left %s after its decommission, before the clients' refresh interval in force (%s); deleted by hand: %v",
-			inc.name, inc.ip, w.clock.Now().Sub(decommissionedAt), w.alx.refresh, inc.byHand)
-	case len(listing) > 0:
+			inc.name, inc.ip, d.left.Sub(d.decommissionedAt), w.alx.refresh, inc.byHand)
+	case len(d.listing) > 0:
 		w.failf("%s (%s) left while %v still listed it (decommissioned at %s); deleted by hand: %v",
-			inc.name, inc.ip, listing, decommissionedAt.Sub(w.start), inc.byHand)
+			inc.name, inc.ip, d.listing, d.decommissionedAt.Sub(w.start), inc.byHand)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -127,6 +128,15 @@ type world struct {
 	// lastErr is the error of the last reconcile.
 	lastErr error
 	errs    int
+
+	// writing is held by each of the controller's writes with the
+	// kubelet's look after it: a reconcile writes its victims' pods
+	// concurrently, and the world sees one write at a time.
+	writing sync.Mutex
+	// reconciling: the controller's Reconcile is running; departed, the
+	// pods that left since the last judgeDepartures.
+	reconciling bool
+	departed    []departure
 }
 
 type scaleRecord struct {
@@ -209,7 +219,9 @@ func (w *world) runtime() (*datav1alpha1.AlluxioRuntime, bool) {
 // reconcile runs the controller once, as its work queue would.
 func (w *world) reconcile() {
 	w.writes = 0
+	w.reconciling = true
 	_, err := w.r.Reconcile(w.ctx, reconcileRequest(w.key()))
+	w.reconciling = false
 	w.lastErr = err
 	if err != nil {
 		w.errs++
@@ -251,6 +263,8 @@ func (w *world) writeFault(obj client.Object) error {
 }
 
 func (c *faultyClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
+	c.w.writing.Lock()
+	defer c.w.writing.Unlock()
 	if err := c.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -258,6 +272,8 @@ func (c *faultyClient) Create(ctx context.Context, obj client.Object, opts ...cl
 }
 
 func (c *faultyClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
+	c.w.writing.Lock()
+	defer c.w.writing.Unlock()
 	if err := c.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -267,6 +283,8 @@ func (c *faultyClient) Update(ctx context.Context, obj client.Object, opts ...cl
 }
 
 func (c *faultyClient) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+	c.w.writing.Lock()
+	defer c.w.writing.Unlock()
 	if err := c.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -291,6 +309,8 @@ func (c *faultyClient) Patch(ctx context.Context, obj client.Object, patch clien
 }
 
 func (c *faultyClient) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
+	c.w.writing.Lock()
+	defer c.w.writing.Unlock()
 	if err := c.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -309,6 +329,8 @@ type faultyStatus struct {
 }
 
 func (s *faultyStatus) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+	s.w.writing.Lock()
+	defer s.w.writing.Unlock()
 	if err := s.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -316,6 +338,8 @@ func (s *faultyStatus) Update(ctx context.Context, obj client.Object, opts ...cl
 }
 
 func (s *faultyStatus) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+	s.w.writing.Lock()
+	defer s.w.writing.Unlock()
 	if err := s.w.writeFault(obj); err != nil {
 		return err
 	}
@@ -598,27 +622,51 @@ func (w *world) syncGone() {
 		snap, _ := w.emu.Worker(inc.ip, workerWebPort)
 		w.logf("%s (%s) gone: worker %s, %d operations in flight, busy %v, last state %q",
 			inc.name, inc.ip, snap.State, snap.OperationsInFlight, snap.Busy, inc.last.Annotations[datav1alpha1.ScaleInStateAnnotation])
+		w.departed = append(w.departed, departure{inc: inc, worker: snap, left: time.Now()})
+		w.emu.RemoveWorker(inc.ip, workerWebPort)
+	}
+	if !w.reconciling {
+		w.judgeDepartures()
+	}
+}
+
+// departure is a worker pod that left, with its worker as it was then.
+type departure struct {
+	inc    *incarnation
+	worker emulator.WorkerSnapshot
+	left   time.Time
+}
+
+// judgeDepartures checks the pods that left. Within a reconcile it waits
+// for the reconcile to return: the controller tells of a move (the
+// Warning event Forced) right after the write that made it, and the
+// write that records a forced victim also releases its finalizer, so the
+// pod is gone before the event that says why can exist.
+func (w *world) judgeDepartures() {
+	departed := w.departed
+	w.departed = nil
+	for _, d := range departed {
+		inc, snap := d.inc, d.worker
 		if snap.OperationsInFlight > 0 || snap.Busy {
 			switch {
 			case !w.runtimeDeleted.IsZero():
-				w.logf("  allowed: the runtime was deleted")
+				w.logf("  %s allowed: the runtime was deleted", inc.name)
 			case inc.byHand:
-				w.logf("  allowed: deleted by hand")
+				w.logf("  %s allowed: deleted by hand", inc.name)
 			case w.rec.forced(inc.name, inc.born):
-				w.logf("  allowed: the controller forced it out and said so (event Forced)")
+				w.logf("  %s allowed: the controller forced it out and said so (event Forced)", inc.name)
 			default:
 				w.failf("%s (%s) left while its worker had %d operations in flight (busy %v), without Force",
 					inc.name, inc.ip, snap.OperationsInFlight, snap.Busy)
 			}
 		}
-		if snap.State == emulator.WorkerDecommissioned && time.Since(snap.DecommissionedAt) < w.refresh &&
+		if snap.State == emulator.WorkerDecommissioned && d.left.Sub(snap.DecommissionedAt) < w.refresh &&
 			w.runtimeDeleted.IsZero() && !w.rec.forced(inc.name, inc.born) {
 			// Clients that fetched their worker list just before the
 			// decommission still send work here until they refresh.
 			w.failf("%s (%s) left %dms after its decommission, before the clients' worker lists refreshed (%s); deleted by hand: %v",
-				inc.name, inc.ip, time.Since(snap.DecommissionedAt).Milliseconds(), w.refresh, inc.byHand)
+				inc.name, inc.ip, d.left.Sub(snap.DecommissionedAt).Milliseconds(), w.refresh, inc.byHand)
 		}
-		w.emu.RemoveWorker(inc.ip, workerWebPort)
 	}
 }
 
@@ -631,19 +679,26 @@ type recordedEvent struct {
 }
 
 // eventRecorder keeps the controller's events.
-type eventRecorder struct{ events []recordedEvent }
+type eventRecorder struct {
+	mu     sync.Mutex // the controller records from concurrent calls
+	events []recordedEvent
+}
 
 func (r *eventRecorder) Eventf(regarding, related runtime.Object, eventtype, reason, action, note string, args ...any) {
 	e := recordedEvent{at: time.Now(), eventType: eventtype, reason: reason, note: fmt.Sprintf(note, args...)}
 	if p, ok := related.(*corev1.Pod); ok && p != nil {
 		e.pod = p.Name
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.events = append(r.events, e)
 }
 
 // forced reports whether the controller said it forced pod out (an
 // event since the pod's incarnation was born).
 func (r *eventRecorder) forced(pod string, since time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return slices.ContainsFunc(r.events, func(e recordedEvent) bool {
 		return e.pod == pod && !e.at.Before(since) && e.reason == datav1alpha1.ForcedReason && e.eventType == corev1.EventTypeWarning
 	})

@@ -64,6 +64,12 @@ type Reconciler struct {
 	// runtime read at its start; from a cache that lags behind the last
 	// status write it would put old conditions back. Nil: Client.
 	APIReader client.Reader
+	// CallOrder, when set, makes the calls a reconcile would run
+	// concurrently (victims' pod writes, worker probes) run one at a
+	// time, in the order it returns: a permutation of [0, n). Concurrent
+	// calls may land in any order; a simulation plays one such order per
+	// seed, so the same seed replays the same run. Nil: concurrently.
+	CallOrder func(n int) []int
 }
 
 // +kubebuilder:rbac:groups=data.fluid.io,resources=alluxioruntimes,verbs=get;list;watch

@@ -25,7 +25,9 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	if action == drainfsm.TakeBack && (v.state.Holding() || v.state == drainfsm.Scaled) {
 		var err error
 		if restart, err = s.enable(ctx, v); err != nil {
+			s.mu.Lock()
 			s.decisions[v.name()] = drainfsm.Decision{Reason: datav1alpha1.DecommissionFailedReason, Message: err.Error()}
+			s.mu.Unlock()
 			s.event(v, corev1.EventTypeWarning, datav1alpha1.DecommissionFailedReason, "could not take the worker back into service: %v", err)
 			return nil
 		}
@@ -41,11 +43,20 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	if to == drainfsm.Cancelled && !restart {
 		v.state, keep, v.cleared = "", false, true
 	}
+	if to == drainfsm.Scaled && (v.leaving || v.deleting()) {
+		// Drained and on its way out: nothing is left to hold the pod
+		// for, so the finalizer goes in the same write, and the pod goes
+		// as soon as its workload deletes it.
+		keep = false
+	}
 	// A cancelled victim that must restart keeps its finalizer and the
 	// Cancelled record until its pod is deleting, so a failed delete is
 	// retried (see releaseFinalizers) instead of forgotten.
 	if err := v.persist(ctx, s.r.Client, keep); err != nil {
 		return err
+	}
+	if v.fresh {
+		s.chosenEvent(v)
 	}
 	v.state = to // for this reconcile's status
 	countTransition(s.rt.Namespace, s.rt.Name, d.Event, to)
@@ -70,7 +81,9 @@ func (s *scaleIn) applyRecordAction(v *victim, e drainfsm.Event, action drainfsm
 		if v.decommissionedAt.IsZero() {
 			v.decommissionedAt = s.observedAt
 		}
-		v.idleSince = time.Time{}
+		// Idleness counts only from the confirmed decommission on: seen
+		// idle right after it (advanceConfirmed), or from the next look.
+		v.idleSince = v.idleAtConfirmation
 	case drainfsm.ForgetDecommission:
 		v.decommissionedAt, v.idleSince, v.forcedOut = time.Time{}, time.Time{}, false
 	case drainfsm.ReleasePod:
@@ -81,7 +94,9 @@ func (s *scaleIn) applyRecordAction(v *victim, e drainfsm.Event, action drainfsm
 			v.decommissionedAt = s.now
 		}
 		if e == drainfsm.NothingToDrain {
+			s.mu.Lock()
 			s.unverifiedExit = true
+			s.mu.Unlock()
 		}
 	}
 }
@@ -90,10 +105,10 @@ func (s *scaleIn) applyRecordAction(v *victim, e drainfsm.Event, action drainfsm
 // work to every leaving victim in Decommissioning (new or retried) or
 // timed out before its decommission landed, that it still lists as live.
 // It then re-reads the master's view and records the decommission time
-// of each victim the master confirmed.
-func (s *scaleIn) decommissionBatch(ctx context.Context) {
+// of each victim the master confirmed, and returns those.
+func (s *scaleIn) decommissionBatch(ctx context.Context) []*victim {
 	if !s.observed() || s.unsupported != "" {
-		return
+		return nil
 	}
 	var batch []*victim
 	var addrs []operations.WorkerAddress
@@ -107,7 +122,7 @@ func (s *scaleIn) decommissionBatch(ctx context.Context) {
 		batch, addrs, names = append(batch, v), append(addrs, v.obs.addr), append(names, v.name())
 	}
 	if len(batch) == 0 {
-		return
+		return nil
 	}
 	ctrl.LoggerFrom(ctx).Info("decommissioning Alluxio workers", "pods", names)
 	err := s.conn.Decommission(ctx, addrs)
@@ -122,12 +137,57 @@ func (s *scaleIn) decommissionBatch(ctx context.Context) {
 	}
 	s.refresh(ctx, s.r.Clock.Now())
 	if !s.observed() {
-		return
+		return nil
 	}
+	var confirmed []*victim
 	for _, v := range batch {
 		if _, live := operations.FindWorker(s.info.Live, v.obs.addr); !live {
 			v.decommissionedAt = s.observedAt
+			confirmed = append(confirmed, v)
 		}
+	}
+	return confirmed
+}
+
+// advanceConfirmed decides again, on the master's view re-read after the
+// decommission, for the victims it confirmed, and fires what that
+// decides (Decommissioned: Draining). The confirmation and the new state
+// are then one write, and the drain starts in this reconcile instead of
+// the next one. The decision is drainfsm's, on facts as fresh as the
+// next reconcile would have.
+func (s *scaleIn) advanceConfirmed(ctx context.Context, confirmed []*victim) error {
+	type firing struct {
+		v *victim
+		d drainfsm.Decision
+	}
+	var fires []firing
+	for _, v := range confirmed {
+		if v.state != drainfsm.Decommissioning {
+			continue // timed out before its decommission landed: its record says so
+		}
+		_, v.obs.live = operations.FindWorker(s.info.Live, v.obs.addr)
+		_, v.obs.lost = operations.FindWorker(s.info.Lost, v.obs.addr)
+		d := drainfsm.Decide(s.facts(v, false), s.policy)
+		if d.Event != drainfsm.Decommissioned {
+			continue
+		}
+		s.decisions[v.name()] = d
+		fires = append(fires, firing{v, d})
+	}
+	return s.forEach(len(fires), func(i int) error {
+		s.lookAfterConfirmation(ctx, fires[i].v)
+		return s.fire(ctx, fires[i].v, fires[i].d)
+	})
+}
+
+// lookAfterConfirmation asks a worker whose decommission the master just
+// confirmed for its work in flight: seen idle, its quiet period starts at
+// the confirmation, and the Draining record carries it, instead of a
+// write of its own on the next look. Every later look still clears it
+// when the worker is busy (measureActivity).
+func (s *scaleIn) lookAfterConfirmation(ctx context.Context, v *victim) {
+	if activity, err := s.conn.WorkerActivity(ctx, v.obs.addr); err == nil && activity.Idle() {
+		v.idleAtConfirmation = s.observedAt
 	}
 }
 
@@ -169,45 +229,47 @@ func (s *scaleIn) restart(ctx context.Context, v *victim) error {
 }
 
 // persistRecords writes every victim's record that changed in this
-// reconcile without an event (idle-since, a confirmed decommission).
+// reconcile without an event (idle-since, a confirmed decommission),
+// concurrently.
 func (s *scaleIn) persistRecords(ctx context.Context) error {
+	var changed []*victim
 	for i := range s.pods {
 		v := &s.pods[i]
 		if v.state == "" || v.cleared || !v.recordChanged() {
 			continue
 		}
-		if err := v.persist(ctx, s.r.Client, true); err != nil {
-			return err
-		}
+		changed = append(changed, v)
 	}
-	return nil
+	return s.forEach(len(changed), func(i int) error { return changed[i].persist(ctx, s.r.Client, true) })
 }
 
 // releaseFinalizers lets pods go whose scale-in is over: Scaled pods once
 // they are leaving (deleted, or no longer run), and pods deleted by hand
-// once Alluxio no longer routes work to them.
+// once Alluxio no longer routes work to them. The pods are written
+// concurrently.
 func (s *scaleIn) releaseFinalizers(ctx context.Context) error {
+	var held []*victim
 	for i := range s.pods {
-		v := &s.pods[i]
-		if !v.hasFinalizer() {
-			continue
+		if v := &s.pods[i]; v.hasFinalizer() {
+			held = append(held, v)
 		}
-		if v.state == drainfsm.Cancelled && !v.deleting() {
-			// Waiting for its restart, whose delete failed: delete again.
-			if err := s.restart(ctx, v); err != nil {
-				return err
-			}
-			continue
-		}
-		if !s.releasable(v) {
-			continue
-		}
-		// Not found: it left already, and the cache has not seen it go.
-		if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {
-			return err
-		}
-		ctrl.LoggerFrom(ctx).Info("scale-in finalizer removed", "pod", klog.KObj(v.pod), "state", v.state)
 	}
+	return s.forEach(len(held), func(i int) error { return s.releaseFinalizer(ctx, held[i]) })
+}
+
+func (s *scaleIn) releaseFinalizer(ctx context.Context, v *victim) error {
+	if v.state == drainfsm.Cancelled && !v.deleting() {
+		// Waiting for its restart, whose delete failed: delete again.
+		return s.restart(ctx, v)
+	}
+	if !s.releasable(v) {
+		return nil
+	}
+	// Not found: it left already, and the cache has not seen it go.
+	if err := patchPod(ctx, s.r.Client, v.pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {
+		return err
+	}
+	ctrl.LoggerFrom(ctx).Info("scale-in finalizer removed", "pod", klog.KObj(v.pod), "state", v.state)
 	return nil
 }
 

@@ -78,13 +78,20 @@ func TestWorkerSetKeepsAVictimTheCacheStillShowsScaled(t *testing.T) {
 }
 
 // A pod the cache still holds with the finalizer after it left is not an
-// error: there is nothing left to release.
+// error: there is nothing left to release. (A busy victim deleted by
+// hand while it drains is held by the finalizer until clients refreshed,
+// then released.)
 func TestPodGoneButStillCachedIsNotAnError(t *testing.T) {
 	e := newEngine(t, 3, datav1alpha1.ScaleInPolicy{})
+	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 1 })
 	e.scaleTo(2)
-	e.reconcileUntil(poll, 60, func() bool { p, _ := e.pod(2); return !p.DeletionTimestamp.IsZero() })
+	e.reconcileUntil(poll, 5, func() bool { return e.state(2) == "Draining" })
+	p, _ := e.pod(2)
+	e.g.Expect(e.c.Delete(e.ctx, &p)).To(Succeed())
+	e.reconcile()
 	last, _ := e.pod(2)
-	e.reconcileUntil(poll, 3, func() bool { return e.state(2) == "gone" })
+	e.g.Expect(last.DeletionTimestamp.IsZero()).To(BeFalse())
+	e.reconcileUntil(refresh, 5, func() bool { return e.state(2) == "gone" })
 	e.g.Expect(last.Finalizers).To(ContainElement(datav1alpha1.ScaleInFinalizer))
 
 	e.behind(laggingPods{gone: []corev1.Pod{last}})

@@ -3,6 +3,7 @@ package alluxio
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -38,6 +39,9 @@ type scaleIn struct {
 	// unverifiedExit: a victim was judged to have nothing to drain on this
 	// reconcile's single look; the replicas drop only after another look.
 	unverifiedExit bool
+	// mu guards decisions and unverifiedExit while victims' events fire
+	// concurrently.
+	mu sync.Mutex
 }
 
 // scope is who owns the worker pods and how far a scale-in goes: the
@@ -82,15 +86,15 @@ func (r *Reconciler) runScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRun
 		s.alluxioView = r.observeAlluxio(ctx, rt, masterPod)
 	}
 	s.selectVictims()
-	if err := s.markNewVictims(ctx); err != nil {
-		return s.current, nil, err
-	}
+	s.markNewVictims()
 	s.observeVictims(ctx)
 	// Decide, and act.
 	if err := s.decideAll(ctx); err != nil {
 		return s.current, nil, err
 	}
-	s.decommissionBatch(ctx)
+	if err := s.advanceConfirmed(ctx, s.decommissionBatch(ctx)); err != nil {
+		return s.current, nil, err
+	}
 	if err := s.moveData(ctx); err != nil {
 		return s.current, nil, err
 	}
@@ -175,32 +179,35 @@ func (s *scaleIn) selectVictims() {
 	}
 }
 
-// markNewVictims records Pending and puts the finalizer on pods that just
-// became victims, before anything happens to them: they take no event
-// until the next reconcile. A pod already being deleted cannot take a
-// finalizer; it leaves by itself and its replacement is marked.
-func (s *scaleIn) markNewVictims(ctx context.Context) error {
+// markNewVictims makes Pending the pods that just became victims. Nothing
+// is written yet: each one's record (with the finalizer) is written by
+// the decision taken for it in this same reconcile, whatever it is, and
+// always before anything is sent to Alluxio (see decideAll). A pod
+// already being deleted cannot take a finalizer; it leaves by itself and
+// its replacement is marked.
+func (s *scaleIn) markNewVictims() {
 	for i := range s.pods {
 		v := &s.pods[i]
 		if !v.leaving || (v.state != "" && v.state != drainfsm.Cancelled) || v.deleting() {
 			continue
 		}
 		v.state, v.since, v.decommissionedAt, v.idleSince, v.forcedOut = drainfsm.Pending, s.now, time.Time{}, time.Time{}, false
-		v.marked = true
-		if err := v.persist(ctx, s.r.Client, true); err != nil {
-			return err
-		}
-		s.decisions[v.name()] = drainfsm.Decision{Reason: string(drainfsm.Pending), Message: "chosen to leave"}
-		s.event(v, corev1.EventTypeNormal, string(drainfsm.Pending),
-			"chosen to leave: scaling in from %d to %d workers", s.current, s.target)
+		v.fresh = true
 	}
-	return nil
 }
 
 // decideAll decides at most one event for every victim that takes a
-// decision, and fires it with its action.
+// decision (in order: decommission slots go to the highest ordinals
+// first), then fires the events with their actions concurrently: each
+// touches only its own victim. A new victim that waits gets its Pending
+// record written; one that moves gets its new record in one write.
 func (s *scaleIn) decideAll(ctx context.Context) error {
 	free := maxConcurrent(s.rt) - s.holding()
+	type firing struct {
+		v *victim
+		d drainfsm.Decision
+	}
+	var fires []firing
 	for i := range s.pods {
 		v := &s.pods[i]
 		if !s.takesDecision(v) {
@@ -209,23 +216,46 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 		d := s.decide(ctx, v, free > 0)
 		s.decisions[v.name()] = d
 		if d.Waiting() {
+			if v.fresh {
+				fires = append(fires, firing{v, d})
+			}
 			continue
 		}
 		if d.Event == drainfsm.Decommission && !v.deleting() {
 			free--
 		}
-		if err := s.fire(ctx, v, d); err != nil {
-			return err
-		}
+		fires = append(fires, firing{v, d})
 	}
+	return s.forEach(len(fires), func(i int) error {
+		if f := fires[i]; f.d.Waiting() {
+			return s.recordPending(ctx, f.v)
+		}
+		return s.fire(ctx, fires[i].v, fires[i].d)
+	})
+}
+
+// recordPending writes a new victim's Pending record and finalizer.
+func (s *scaleIn) recordPending(ctx context.Context, v *victim) error {
+	if err := v.persist(ctx, s.r.Client, true); err != nil {
+		return err
+	}
+	s.chosenEvent(v)
 	return nil
 }
 
-// takesDecision: victims with an unfinished record, and Scaled ones that
-// are still leaving or are wanted back. New victims wait a reconcile.
+// chosenEvent tells, once, that a new victim was chosen to leave, once
+// its first record is written.
+func (s *scaleIn) chosenEvent(v *victim) {
+	v.fresh = false
+	s.event(v, corev1.EventTypeNormal, string(drainfsm.Pending),
+		"chosen to leave: scaling in from %d to %d workers", s.current, s.target)
+}
+
+// takesDecision: victims with an unfinished record (new ones included),
+// and Scaled ones that are still leaving or are wanted back.
 func (s *scaleIn) takesDecision(v *victim) bool {
 	switch {
-	case v.state == "" || v.state == drainfsm.Cancelled || v.marked:
+	case v.state == "" || v.state == drainfsm.Cancelled:
 		return false
 	case v.state == drainfsm.Scaled:
 		return v.wanted || v.leaving

@@ -94,18 +94,21 @@ func workerAddress(pod *corev1.Pod, w component) (operations.WorkerAddress, erro
 
 // observeVictims asks Alluxio about every victim that takes a decision
 // in this reconcile: the master's lists, and the worker itself for what
-// its state needs.
+// its state needs. Workers are asked concurrently; each answer goes to
+// its own victim only.
 func (s *scaleIn) observeVictims(ctx context.Context) {
 	if !s.observed() {
 		return
 	}
+	var asked []*victim
 	for i := range s.pods {
 		v := &s.pods[i]
-		if v.state == "" || v.state == drainfsm.Cancelled || v.marked {
+		if v.state == "" || v.state == drainfsm.Cancelled {
 			continue
 		}
-		s.observeVictim(ctx, v)
+		asked = append(asked, v)
 	}
+	_ = s.forEach(len(asked), func(i int) error { s.observeVictim(ctx, asked[i]); return nil })
 }
 
 func (s *scaleIn) observeVictim(ctx context.Context, v *victim) {

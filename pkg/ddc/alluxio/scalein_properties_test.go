@@ -73,18 +73,42 @@ func TestBusyVictimLeavesOnlyAfterItWasIdleForTheQuietPeriod(t *testing.T) {
 	e.g.Expect(e.clock.Now().Sub(idle)).To(BeNumerically(">=", quiet), "left before a quiet period of %s", quiet)
 }
 
-// A scale-in that waits asks to be looked at again at its poll interval:
-// nothing else would wake it while a worker drains.
+// A scale-in that waits asks to be looked at again at its poll interval
+// (or sooner, see below): nothing else would wake it while a worker
+// drains.
 func TestWaitingScaleInAsksToBeReconciledAtItsPollInterval(t *testing.T) {
 	pollEvery := 7 * time.Second
 	e := newEngine(t, 3, datav1alpha1.ScaleInPolicy{PollInterval: &metav1.Duration{Duration: pollEvery}})
+	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 1 })
 	e.scaleTo(2)
 	res := e.reconcile()
-	for n := 0; e.workerReplicas() == 3; n++ {
-		e.g.Expect(n).To(BeNumerically("<", 100), "the scale-in did not finish")
-		e.g.Expect(res.RequeueAfter).To(Equal(pollEvery), "while %s waits (%s)", "cache-worker-2", e.state(2))
+	for range 4 {
+		e.g.Expect(res.RequeueAfter).To(Equal(pollEvery), "while %s is busy (%s)", "cache-worker-2", e.state(2))
 		res = e.advance(pollEvery)
 	}
+	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 0 })
+	for n := 0; e.workerReplicas() == 3; n++ {
+		e.g.Expect(n).To(BeNumerically("<", 100), "the scale-in did not finish")
+		e.g.Expect(res.RequeueAfter).To(And(BeNumerically(">", 0), BeNumerically("<=", pollEvery)), "while %s waits (%s)", "cache-worker-2", e.state(2))
+		res = e.advance(res.RequeueAfter)
+	}
+}
+
+// A victim whose refresh wait or quiet period ends before the next poll
+// is looked at when it ends: the poll interval does not add to the
+// scale-in.
+func TestIdleVictimIsLookedAtWhenItsRefreshWaitEnds(t *testing.T) {
+	e := newEngine(t, 3, datav1alpha1.ScaleInPolicy{PollInterval: &metav1.Duration{Duration: 10 * refresh}})
+	e.scaleTo(2)
+	res := e.reconcile()
+	e.g.Expect(e.state(2)).To(Equal("Draining"))
+	decommissioned := e.decommissionedAt(2)
+	for n := 0; !e.left(2); n++ {
+		e.g.Expect(n).To(BeNumerically("<", 10), "not left")
+		e.g.Expect(res.RequeueAfter).To(BeNumerically(">", 0))
+		res = e.advance(res.RequeueAfter)
+	}
+	e.g.Expect(e.clock.Now().Sub(decommissioned)).To(BeNumerically("<=", refresh+quiet), "looked at when its waits ended, not a poll later")
 }
 
 // Data that exists only in a victim's cache holds it, undecommissioned,

@@ -63,7 +63,7 @@ func (s *scaleIn) report(_ context.Context, replicas int32) error {
 	}
 	reason, message := s.summary()
 	s.setCondition(metav1.ConditionFalse, reason, message)
-	return &WaitingError{Reason: reason, Message: message, RequeueAfter: pollInterval(s.rt)}
+	return &WaitingError{Reason: reason, Message: message, RequeueAfter: s.requeueAfter()}
 }
 
 // complete closes the scale-in: Scaled when workers left, Cancelled when

@@ -30,13 +30,16 @@ type victim struct {
 	moves moveRecord
 
 	// Computed once per reconcile, never stored: the role after the
-	// selection (leaving; wanted: the target keeps it), marked (became a
-	// victim in this reconcile), cleared (its record was removed in this
-	// reconcile; state still says how, for the status), and what Alluxio
-	// says of its worker.
-	leaving, wanted, marked, cleared bool
-	obs                              observation
-	mobs                             moveObservation
+	// selection (leaving; wanted: the target keeps it), fresh (chosen in
+	// this reconcile: its Pending record is not written yet), cleared
+	// (its record was removed in this reconcile; state still says how, for
+	// the status), and what Alluxio says of its worker and its data.
+	leaving, wanted, fresh, cleared bool
+	obs                             observation
+	mobs                            moveObservation
+	// idleAtConfirmation: seen idle right after the master confirmed its
+	// decommission in this reconcile (zero otherwise).
+	idleAtConfirmation time.Time
 }
 
 // scaleInAnnotations are every annotation the scale-in writes on a pod.

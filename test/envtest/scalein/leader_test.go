@@ -45,7 +45,7 @@ func TestStandbyFinishesTheScaleInWhenTheLeaderDies(t *testing.T) {
 	f.emu.SetBusy(victim.Status.PodIP, 30000, false)
 	f.waitScaled(2)
 	_, podStates, deletedBusy := h.snapshot()
-	f.g.Expect(podStates["cache-worker-2"]).To(Equal([]string{"Pending", "Decommissioning", "Draining", "Scaled"}))
+	f.g.Expect(podStates["cache-worker-2"]).To(Equal([]string{"Decommissioning", "Draining", "Scaled"}))
 	f.g.Expect(deletedBusy).To(BeEmpty())
 	f.g.Expect(f.emu.Violations()).To(BeEmpty())
 }

@@ -100,7 +100,7 @@ func TestScaleOutMidDrainCancelsAndReEnablesVictims(t *testing.T) {
 		f.g.Expect(w.State).To(Equal(emulator.WorkerLive), "%s must serve again", p.Name)
 	}
 	_, podStates, _ := h.snapshot()
-	f.g.Expect(podStates["cache-worker-3"]).To(Equal([]string{"Pending", "Decommissioning", "Draining", "Cancelled"}), "kept as Cancelled until its restart")
+	f.g.Expect(podStates["cache-worker-3"]).To(Equal([]string{"Decommissioning", "Draining", "Cancelled"}), "kept as Cancelled until its restart")
 	f.g.Expect(h.Deleted("cache-worker-0")).To(BeFalse(), "workers that were never victims are untouched")
 	f.g.Expect(h.Deleted("cache-worker-1")).To(BeFalse())
 	enabled := 0
