@@ -89,8 +89,7 @@ func TestVictimIsDecommissionedOnceThePersistIsConfirmed(t *testing.T) {
 	e := newEngine(t, 3, datav1alpha1.ScaleInPolicy{})
 	e.master.cache(host(2), "/data", 3, 1024, false)
 	e.scaleTo(2)
-	e.reconcile()
-	e.advance(poll)
+	e.reconcile() // the victim is chosen and decided at once: it asks
 	e.g.Expect(e.master.persistCount()).To(Equal(1))
 	e.g.Expect(e.master.decommissionCount(host(2))).To(BeZero(), "not before UnpersistedData confirms the persist")
 	e.reconcileUntil(poll, 3, func() bool { return e.master.decommissionCount(host(2)) > 0 })
@@ -105,8 +104,7 @@ func TestFailedPersistRequestIsRetriedAfterTheRetry(t *testing.T) {
 	e.master.cache(host(2), "/data", 1, 1024, false)
 	e.master.set(func(m *fakeMaster) { m.persistErr = errors.New("fs persist: exit status 1") })
 	e.scaleTo(2)
-	e.reconcile()
-	e.advance(poll)
+	e.reconcile() // the victim is chosen and decided at once: it asks
 	e.g.Expect(e.condition().Message).To(ContainSubstring("the request failed and is made again after 1m0s: fs persist: exit status 1"))
 	e.g.Expect(strings.Count(e.eventsText(), "Persisting")).To(BeZero(), "no event claims a request that failed")
 	e.advance(defaultPersistRetry - time.Second)
