@@ -21,15 +21,7 @@ var (
 // fixed yet, with the failure each must show. They are checked both ways:
 // such a seed must still fail that way (when the defect is fixed, the test
 // says to remove the entry), and every other seed must pass.
-var knownFailures = map[int64]string{
-	// A victim Scaled early (its drain is quicker now that its files are
-	// persisted on request) waits for the others; the master restarts a
-	// second before the replicas drop, forgets its decommission, and the
-	// still-running worker registers again after the controller's last
-	// look and before its pod stops. A Scaled worker is re-decommissioned
-	// only when it is seen live (decideScaled).
-	160: "cache-worker-0 (10.1.0.2) left while the master still handed it to clients",
-}
+var knownFailures = map[int64]string{}
 
 // TestSimulatedSchedules plays seeded fault schedules on simulated time
 // (simSchedule): the controller is reconciled only when it asks or when
