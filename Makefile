@@ -103,7 +103,7 @@ image: ## Build the controller's OCI image (static binary, empty base, user 6553
 
 .PHONY: demo
 demo: ## Watch fluid-drain next to Fluid: Fluid's controllers, real Alluxio, a 4 → 2 scale-in under load with and without fluid-drain (builds what it needs, then cleans up).
-	@echo ">> [1/2] building what the demo runs, two at a time: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok into bin/k8s, Fluid $(FLUID_VERSION)'s controllers into bin/fluid, Helm, fluid-drain's image, and Alluxio 2.9.6's jars from Maven (first time: about 15 minutes on 2 cores; later, seconds)"
+	@echo ">> [1/2] building what the demo runs, two at a time: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok into bin/k8s, Fluid $(FLUID_VERSION)'s controllers into bin/fluid, Helm, fluid-drain's image, and Alluxio 2.9.6's jars from Maven (the first time builds everything from source, see the README for its time; later runs, seconds)"
 	@# The Maven download first: it waits on the network while the builds use the cores.
 	@$(MAKE) --no-print-directory -j2 alluxio-jars test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok fluid-binaries image $(HELM)
 	@go build -o $(BIN)/fluiddemo ./hack/fluiddemo
