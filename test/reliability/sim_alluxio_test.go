@@ -370,23 +370,20 @@ func (a *simAlluxio) WorkerActivity(_ context.Context, addr operations.WorkerAdd
 	return operations.Activity{OperationCount: int64(wk.inFlight(a.now()))}, nil
 }
 
-func (a *simAlluxio) UnpersistedData(_ context.Context, addr operations.WorkerAddress) (operations.Unpersisted, error) {
-	if a.w.killed() {
-		return operations.Unpersisted{}, errKilled
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	wk, err := a.reach(addr)
+// UnpersistedData counts from the worker's own listing, as the real
+// client does.
+func (a *simAlluxio) UnpersistedData(ctx context.Context, addr operations.WorkerAddress) (operations.Unpersisted, error) {
+	cached, err := a.CachedFiles(ctx, addr)
 	if err != nil {
 		return operations.Unpersisted{}, err
 	}
 	u := operations.Unpersisted{}
-	for _, f := range wk.files {
-		if a.now().Before(f.persistAt) {
+	for _, f := range cached.Files {
+		if !f.Persisted {
 			u.Files++
-			u.Bytes += 1024
+			u.Bytes += f.Bytes
 			if len(u.Examples) < 3 {
-				u.Examples = append(u.Examples, f.path)
+				u.Examples = append(u.Examples, f.Path)
 			}
 		}
 	}
