@@ -317,6 +317,11 @@ var Catalogue = []Mutant{
 		Edits:  []Edit{{executor, "streamer.StreamWithContext(quietTransportLog(ctx),", "streamer.StreamWithContext(ctx,"}},
 	},
 	{
+		Name: "finished-pods-restart-the-scale-in", Property: PropCondition,
+		Change: "a Scaled pod still on its way out after the scale-in completed opens a new scale-in, so the condition tells only its end",
+		Edits:  []Edit{{status, " && !(st != nil && s.leavingFinished()) {", " {"}},
+	},
+	{
 		Name: "fluid-status-conflict-is-error", Property: PropLog,
 		Change: "a Fluid runtime's condition patch that meets Fluid's own status write is returned as an error (a \"Reconciler error\" line)",
 		Edits:  []Edit{{reconcile, "\t\t\treturn r.waitOrFail(ctx, err)\n\t\t}\n\t\treturn res, nil", "\t\t\treturn res, err\n\t\t}\n\t\treturn res, nil"}},

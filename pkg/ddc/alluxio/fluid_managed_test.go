@@ -241,3 +241,43 @@ func TestFluidConditionConflictIsARetryNotAnError(t *testing.T) {
 	c := meta.FindStatusCondition(e.runtime().Status.Conditions, datav1alpha1.GracefulScaleInCondition)
 	e.g.Expect(c).NotTo(BeNil(), "written on the retry")
 }
+
+// Next to Fluid each leaving pod goes as soon as it is Scaled, so the
+// victims of one scale-in leave one after another (here the highest
+// first, the other busy longer): a Scaled pod still on
+// its way out once the scale-in completed starts no new one, and the
+// condition keeps telling the whole scale-in, 4 to 2.
+func TestFluidVictimsLeavingOneAfterAnotherAreOneScaleIn(t *testing.T) {
+	e := newFluidEngine(t, 4, nil)
+	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 2 })
+	e.fluidScalesTo(2)
+	for range 60 {
+		e.clock.Step(poll)
+		e.reconcileFluid()
+		if e.state(3) == "gone" {
+			break
+		}
+	}
+	e.g.Expect(e.state(3)).To(Equal("gone"))
+	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 0 })
+	// The StatefulSet controller has not got to the last pod yet.
+	for range 60 {
+		e.clock.Step(poll)
+		e.r.Reconcile(e.ctx, reconcileRequest(e.rt)) //nolint:errcheck // asserted through the status
+		if e.state(2) == "Scaled" {
+			break
+		}
+	}
+	e.g.Expect(e.state(2)).To(Equal("Scaled"))
+	for range 3 {
+		e.clock.Step(poll)
+		e.r.Reconcile(e.ctx, reconcileRequest(e.rt)) //nolint:errcheck // asserted through the status
+	}
+	e.reconcileFluid()
+	e.clock.Step(poll)
+	e.reconcileFluid()
+	e.g.Expect(e.state(2)).To(Equal("gone"))
+	c := meta.FindStatusCondition(e.runtime().Status.Conditions, datav1alpha1.GracefulScaleInCondition)
+	e.g.Expect(c).NotTo(BeNil())
+	e.g.Expect(c.Message).To(HavePrefix("scaled in from 4 to 2 workers"))
+}

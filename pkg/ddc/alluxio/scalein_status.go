@@ -37,7 +37,10 @@ func reasonRank(reason string) int {
 func (s *scaleIn) report(_ context.Context, replicas int32) error {
 	st := s.rt.Status.ScaleIn
 	running := s.current > s.target || s.anyUnfinished()
-	if running && (st == nil || st.CompletionTime != nil) {
+	// A scale-in just completed may still have Scaled pods on their way
+	// out (next to Fluid, each goes as soon as the guard lets it): they
+	// start no new one.
+	if running && (st == nil || st.CompletionTime != nil) && !(st != nil && s.leavingFinished()) {
 		st = &datav1alpha1.ScaleInStatus{FromReplicas: s.current, StartTime: statusTime(s.now)}
 		s.rt.Status.ScaleIn = st
 		initCounters(s.rt.Namespace, s.rt.Name)
@@ -90,6 +93,17 @@ func (s *scaleIn) anyUnfinished() bool {
 		}
 	}
 	return false
+}
+
+// leavingFinished reports whether every leaving pod has finished its
+// scale-in: those left are only waiting to be deleted.
+func (s *scaleIn) leavingFinished() bool {
+	for _, v := range s.pods {
+		if v.leaving && !v.state.Finished() {
+			return false
+		}
+	}
+	return true
 }
 
 // victimStatuses lists the leaving pods and those cancelled just now,
