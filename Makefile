@@ -256,5 +256,5 @@ $(FLUID_BIN)/ddc-helm: $(HELM)
 	cp $(HELM) $@
 
 .PHONY: e2e-fluid
-e2e-fluid: cluster-binaries fluid-binaries ## Fluid itself on the local cluster with real Alluxio: set-up, the runner, the Fluid-alone baseline, fluid-drain next to Fluid and its mid-drain scenarios (about 8 minutes).
+e2e-fluid: cluster-binaries fluid-binaries ## Fluid itself on the local cluster with real Alluxio: set-up, the runner, the Fluid-alone baseline, fluid-drain next to Fluid, its data moves and its mid-drain scenarios (about 9 minutes).
 	E2E=1 FLUID_SRC="$(FLUID_TREE)" go test $(GO_TEST_FLAGS) -timeout 30m -v ./test/fluid/...
