@@ -22,14 +22,16 @@ const recacheBatchFiles = 16
 // planRecache learns what a drained victim caches and how much of it is
 // to be cached again: its persisted files, in path order, as far as the
 // policy's limit and the free capacity of the workers that stay allow.
-// Its unpersisted files were persisted before it was decommissioned.
-func (s *scaleIn) planRecache(ctx context.Context, v *victim) {
+// Its unpersisted files were persisted before it was decommissioned. It
+// returns the persisted files it planned from (nil when the listing
+// failed).
+func (s *scaleIn) planRecache(ctx context.Context, v *victim) []operations.CachedFile {
 	v.moves.recache = nil // a plan of an earlier drain is void
 	cached, err := s.conn.CachedFiles(ctx, v.obs.addr)
 	if err != nil {
 		v.mobs.recacheUnplanned = err.Error()
 		ctrl.LoggerFrom(ctx).Info("could not list a drained worker's cached files; tried again", "pod", klog.KObj(v.pod), "error", err.Error())
-		return
+		return nil
 	}
 	v.mobs.recacheUnplanned = ""
 	files := persistedInPathOrder(cached.Files)
@@ -54,9 +56,10 @@ func (s *scaleIn) planRecache(ctx context.Context, v *victim) {
 			s.event(v, corev1.EventTypeNormal, drainfsm.RecacheSkippedReason,
 				"caches %s of persisted files, none of which can be cached again (no free capacity on the workers that stay, or recacheLimit 0); it leaves without re-caching", drainfsm.Bytes(all))
 		}
-		return
+		return files
 	}
 	v.moves.recache = &recacheRecord{Target: target, Cached: all}
+	return files
 }
 
 // recacheBatch caches the victim's next files again: those after the last
@@ -64,8 +67,11 @@ func (s *scaleIn) planRecache(ctx context.Context, v *victim) {
 // recacheBatchFiles. A failed call is retried at the next poll.
 func (s *scaleIn) recacheBatch(ctx context.Context, v *victim) {
 	log := ctrl.LoggerFrom(ctx).WithValues("pod", klog.KObj(v.pod))
+	// The listing a plan made in this reconcile serves the batch too.
+	var files []operations.CachedFile
+	listed := false
 	if v.moves.recache == nil {
-		s.planRecache(ctx, v)
+		files, listed = s.planRecache(ctx, v), true
 		if v.mobs.recacheUnplanned != "" {
 			v.mobs.recacheErr = "listing its cached files: " + v.mobs.recacheUnplanned
 			return
@@ -76,13 +82,16 @@ func (s *scaleIn) recacheBatch(ctx context.Context, v *victim) {
 		}
 	}
 	r := v.moves.recache
-	cached, err := s.conn.CachedFiles(ctx, v.obs.addr)
-	if err != nil {
-		v.mobs.recacheErr = "listing its cached files: " + err.Error()
-		log.Info("could not list a re-caching worker's files; tried again", "error", err.Error())
-		return
+	if !listed {
+		cached, err := s.conn.CachedFiles(ctx, v.obs.addr)
+		if err != nil {
+			v.mobs.recacheErr = "listing its cached files: " + err.Error()
+			log.Info("could not list a re-caching worker's files; tried again", "error", err.Error())
+			return
+		}
+		files = persistedInPathOrder(cached.Files)
 	}
-	batch, last := nextRecacheBatch(persistedInPathOrder(cached.Files), r.After, r.Target-r.Moved)
+	batch, last := nextRecacheBatch(files, r.After, r.Target-r.Moved)
 	if len(batch) == 0 {
 		r.After, r.Done = last, true
 		return
@@ -105,7 +114,7 @@ func (s *scaleIn) recacheBatch(ctx context.Context, v *victim) {
 	r.After = last
 	bytesRecached.WithLabelValues(s.rt.Namespace, s.rt.Name).Add(float64(got.Bytes))
 	log.Info("re-cached a batch of a leaving worker's files", "files", got.Files, "bytes", got.Bytes, "failed", len(got.Failed), "moved", r.Moved, "target", r.Target)
-	if more, _ := nextRecacheBatch(persistedInPathOrder(cached.Files), r.After, r.Target-r.Moved); len(more) == 0 {
+	if more, _ := nextRecacheBatch(files, r.After, r.Target-r.Moved); len(more) == 0 {
 		r.Done = true
 	}
 }
