@@ -184,9 +184,10 @@ func (s simSink) Error(err error, msg string, kv ...any) {
 }
 
 type simEvent struct {
-	at                     time.Time
-	eventType, reason, pod string
-	note                   string
+	at                      time.Time
+	eventType, reason, note string
+	// pods the note names (eventPods).
+	pods []string
 }
 
 type simRecorder struct {
@@ -196,15 +197,13 @@ type simRecorder struct {
 
 func (r *simRecorder) Eventf(_, related runtime.Object, eventtype, reason, _, note string, args ...any) {
 	e := simEvent{at: r.clock.Now(), eventType: eventtype, reason: reason, note: fmt.Sprintf(note, args...)}
-	if p, ok := related.(*corev1.Pod); ok && p != nil {
-		e.pod = p.Name
-	}
+	e.pods = eventPods(e.note)
 	r.events = append(r.events, e)
 }
 
 func (r *simRecorder) forced(pod string, since time.Time) bool {
 	return slices.ContainsFunc(r.events, func(e simEvent) bool {
-		return e.pod == pod && !e.at.Before(since) && e.reason == datav1alpha1.ForcedReason && e.eventType == corev1.EventTypeWarning
+		return slices.Contains(e.pods, pod) && !e.at.Before(since) && e.reason == datav1alpha1.ForcedReason && e.eventType == corev1.EventTypeWarning
 	})
 }
 

@@ -673,9 +673,10 @@ func (w *world) judgeDepartures() {
 // --- events ---
 
 type recordedEvent struct {
-	at                     time.Time
-	eventType, reason, pod string
-	note                   string
+	at                      time.Time
+	eventType, reason, note string
+	// pods the note names (eventPods).
+	pods []string
 }
 
 // eventRecorder keeps the controller's events.
@@ -686,9 +687,7 @@ type eventRecorder struct {
 
 func (r *eventRecorder) Eventf(regarding, related runtime.Object, eventtype, reason, action, note string, args ...any) {
 	e := recordedEvent{at: time.Now(), eventType: eventtype, reason: reason, note: fmt.Sprintf(note, args...)}
-	if p, ok := related.(*corev1.Pod); ok && p != nil {
-		e.pod = p.Name
-	}
+	e.pods = eventPods(e.note)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
@@ -700,6 +699,6 @@ func (r *eventRecorder) forced(pod string, since time.Time) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.ContainsFunc(r.events, func(e recordedEvent) bool {
-		return e.pod == pod && !e.at.Before(since) && e.reason == datav1alpha1.ForcedReason && e.eventType == corev1.EventTypeWarning
+		return slices.Contains(e.pods, pod) && !e.at.Before(since) && e.reason == datav1alpha1.ForcedReason && e.eventType == corev1.EventTypeWarning
 	})
 }

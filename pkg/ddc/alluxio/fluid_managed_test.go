@@ -145,7 +145,7 @@ func TestFluidManagedScaleInDrainsBeforeThePodsGo(t *testing.T) {
 	e.g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 	e.g.Expect(c.Message).To(ContainSubstring("scaled in from 4 to 2 workers"))
 	e.g.Expect(meta.FindStatusCondition(rt.Status.Conditions, datav1alpha1.WorkersScaledInCondition)).To(BeNil(), "Fluid's condition is Fluid's")
-	e.g.Expect(e.eventsText()).To(ContainSubstring("pod cache-worker-3"))
+	e.g.Expect(e.eventsText()).To(ContainSubstring("cache-worker-3"))
 }
 
 // Annotations override the flags for one runtime; a bad one is named in

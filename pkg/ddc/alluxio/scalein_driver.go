@@ -39,8 +39,11 @@ type scaleIn struct {
 	// unverifiedExit: a victim was judged to have nothing to drain on this
 	// reconcile's single look; the replicas drop only after another look.
 	unverifiedExit bool
-	// mu guards decisions and unverifiedExit while victims' events fire
-	// concurrently.
+	// events gathered for the victims, sent when the reconcile ends
+	// (sendEvents).
+	events []*victimEvent
+	// mu guards decisions, unverifiedExit and events while victims'
+	// events fire concurrently.
 	mu sync.Mutex
 }
 
@@ -76,6 +79,9 @@ func (r *Reconciler) runScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRun
 	if err != nil {
 		return sc.current, nil, err
 	}
+	// What was done is told even when a later step of this reconcile
+	// fails.
+	defer s.sendEvents()
 	if s.current <= s.target && !s.anyRecord() {
 		// Nothing leaves; close a scale-in whose closing status write was
 		// lost (the pods, not the status, say it is over).
@@ -319,8 +325,4 @@ func (s *scaleIn) allLeft() bool {
 		}
 	}
 	return true
-}
-
-func (s *scaleIn) event(v *victim, eventType, reason, note string, args ...any) {
-	s.r.Recorder.Eventf(s.rt, v.pod, eventType, reason, "ScaleIn", "pod "+v.name()+": "+note, args...)
 }
