@@ -32,7 +32,7 @@ func (s *scaleIn) event(v *victim, eventType, reason, note string, args ...any) 
 	defer s.mu.Unlock()
 	for _, e := range s.events {
 		if e.eventType == eventType && e.reason == reason && e.note == text {
-			if !slices.Contains(e.victims, v) {
+			if !slices.ContainsFunc(e.victims, func(o *victim) bool { return o.name() == v.name() }) {
 				e.victims = append(e.victims, v)
 			}
 			return
