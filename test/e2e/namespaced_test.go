@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -39,6 +40,14 @@ func installNamespaced(t *testing.T, ns, logPrefix string) (string, []string) {
 				ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: c.ns, Resource: "pods", Subresource: "exec", Verb: verb},
 			}}
 			created, err := kc.Clientset.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+			// The RBAC authorizer learns of the release's RoleBinding
+			// through its own watch: a grant may take a moment to show.
+			// The grant is checked first, so the refusals after it are
+			// not a lagging cache.
+			for deadline := time.Now().Add(10 * time.Second); err == nil && c.want && !created.Status.Allowed && time.Now().Before(deadline); {
+				time.Sleep(100 * time.Millisecond)
+				created, err = kc.Clientset.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -501,7 +501,7 @@ func TestRBACGrants(t *testing.T) {
 		ns, group, resource, sub, verb string
 		allowed                        bool
 	}
-	for _, a := range []access{
+	checks := []access{
 		// Leader election, in the controller's namespace only.
 		{systemNS, "coordination.k8s.io", "leases", "", "get", true},
 		{systemNS, "coordination.k8s.io", "leases", "", "create", true},
@@ -526,16 +526,39 @@ func TestRBACGrants(t *testing.T) {
 		{systemNS, "coordination.k8s.io", "leases", "", "list", false},
 		{systemNS, "coordination.k8s.io", "leases", "", "watch", false},
 		{systemNS, "coordination.k8s.io", "leases", "", "delete", false},
-	} {
-		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-			User:   user,
-			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + systemNS, "system:authenticated"},
-			ResourceAttributes: &authorizationv1.ResourceAttributes{
-				Namespace: a.ns, Group: a.group, Resource: a.resource, Subresource: a.sub, Verb: a.verb,
-			},
-		}}
-		if err := cl.Create(t.Context(), sar); err != nil {
-			t.Fatal(err)
+	}
+	// Grants first: once they all show, the authorizer has every object
+	// applied, so a refusal after them is not a lagging cache.
+	slices.SortStableFunc(checks, func(x, y access) int {
+		if x.allowed == y.allowed {
+			return 0
+		}
+		if x.allowed {
+			return -1
+		}
+		return 1
+	})
+	for _, a := range checks {
+		review := func() *authorizationv1.SubjectAccessReview {
+			sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+				User:   user,
+				Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + systemNS, "system:authenticated"},
+				ResourceAttributes: &authorizationv1.ResourceAttributes{
+					Namespace: a.ns, Group: a.group, Resource: a.resource, Subresource: a.sub, Verb: a.verb,
+				},
+			}}
+			if err := cl.Create(t.Context(), sar); err != nil {
+				t.Fatal(err)
+			}
+			return sar
+		}
+		// The API server's RBAC authorizer learns of the objects just
+		// applied through its own watch: a grant may take a moment to
+		// show, a refusal is final once every grant has shown.
+		sar := review()
+		for deadline := time.Now().Add(10 * time.Second); a.allowed && !sar.Status.Allowed && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			sar = review()
 		}
 		what := fmt.Sprintf("%s %s.%s", a.verb, a.resource, a.group)
 		if a.sub != "" {
