@@ -156,10 +156,6 @@ func (s *scaleIn) decommissionBatch(ctx context.Context) []*victim {
 // the next one. The decision is drainfsm's, on facts as fresh as the
 // next reconcile would have.
 func (s *scaleIn) advanceConfirmed(ctx context.Context, confirmed []*victim) error {
-	type firing struct {
-		v *victim
-		d drainfsm.Decision
-	}
 	var fires []firing
 	for _, v := range confirmed {
 		if v.state != drainfsm.Decommissioning {

@@ -209,10 +209,6 @@ func (s *scaleIn) markNewVictims() {
 // record written; one that moves gets its new record in one write.
 func (s *scaleIn) decideAll(ctx context.Context) error {
 	free := maxConcurrent(s.rt) - s.holding()
-	type firing struct {
-		v *victim
-		d drainfsm.Decision
-	}
 	var fires []firing
 	for i := range s.pods {
 		v := &s.pods[i]
@@ -233,11 +229,19 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 		fires = append(fires, firing{v, d})
 	}
 	return s.forEach(len(fires), func(i int) error {
-		if f := fires[i]; f.d.Waiting() {
+		f := fires[i]
+		if f.d.Waiting() {
 			return s.recordPending(ctx, f.v)
 		}
-		return s.fire(ctx, fires[i].v, fires[i].d)
+		return s.fire(ctx, f.v, f.d)
 	})
+}
+
+// firing is a decision taken for a victim, to be fired with the others
+// of its reconcile (forEach).
+type firing struct {
+	v *victim
+	d drainfsm.Decision
 }
 
 // recordPending writes a new victim's Pending record and finalizer.
