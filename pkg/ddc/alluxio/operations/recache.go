@@ -71,21 +71,21 @@ func (c *Client) Recache(ctx context.Context, files []CachedFile) (Recached, err
 		if stopped == nil && ctx.Err() != nil {
 			stopped = ctx.Err()
 		}
-		done := stopped != nil
-		// Room is booked here, in the files' order, before the load
-		// starts; a load that moved nothing gives it back.
+		if stopped != nil {
+			// No more loads start; those running finish below.
+			mu.Unlock()
+			<-slots
+			break
+		}
+		// Room is booked here, in the files' order, once a load may
+		// start; a load that moved nothing gives it back.
 		worker, fits := room.take(f.Bytes)
-		if !done && !fits {
+		if !fits {
 			log.V(1).Info("File not cached again: no live worker has room for it", "path", f.Path, "bytes", f.Bytes)
 			out.Failed = append(out.Failed, f.Path)
 		}
 		mu.Unlock()
-		if done || !fits {
-			if fits {
-				mu.Lock()
-				room.give(worker, f.Bytes)
-				mu.Unlock()
-			}
+		if !fits {
 			<-slots
 			continue
 		}
