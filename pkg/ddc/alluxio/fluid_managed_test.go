@@ -106,6 +106,20 @@ func (e *engine) reconcileFluid() {
 	e.statefulSetControllerBehindTheGuard()
 }
 
+// reconcileFluidUntil runs reconcileFluid, the clock moving by poll each
+// time, until cond holds (at most n times).
+func (e *engine) reconcileFluidUntil(n int, cond func() bool) {
+	e.t.Helper()
+	for range n {
+		if cond() {
+			return
+		}
+		e.clock.Step(poll)
+		e.reconcileFluid()
+	}
+	e.g.Expect(cond()).To(BeTrue(), "condition not reached after %d reconciles", n)
+}
+
 // A Fluid scale-in 4 → 2: each leaving worker is decommissioned and
 // drained before the guard lets it go; Fluid's workloads are never
 // written; the runtime tells the drain in its own GracefulScaleIn
@@ -200,11 +214,7 @@ func TestFluidWorkerSetDeletedMidDrainLeavesNoPodStuck(t *testing.T) {
 	e := newFluidEngine(t, 3, nil)
 	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 1 })
 	e.fluidScalesTo(2)
-	for range 5 {
-		e.clock.Step(poll)
-		e.reconcileFluid()
-	}
-	e.g.Expect(e.state(2)).To(Equal("Draining"))
+	e.reconcileFluidUntil(5, func() bool { return e.state(2) == "Draining" })
 	e.g.Expect(e.c.Delete(e.ctx, e.fluidSet())).To(Succeed())
 	for i := range int32(3) {
 		p, ok := e.pod(i)
@@ -251,14 +261,7 @@ func TestFluidVictimsLeavingOneAfterAnotherAreOneScaleIn(t *testing.T) {
 	e := newFluidEngine(t, 4, nil)
 	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 2 })
 	e.fluidScalesTo(2)
-	for range 60 {
-		e.clock.Step(poll)
-		e.reconcileFluid()
-		if e.state(3) == "gone" {
-			break
-		}
-	}
-	e.g.Expect(e.state(3)).To(Equal("gone"))
+	e.reconcileFluidUntil(60, func() bool { return e.state(3) == "gone" })
 	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 0 })
 	// The StatefulSet controller has not got to the last pod yet.
 	for range 60 {
