@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // noteLimit is the longest note the API server accepts on an event
@@ -43,8 +41,12 @@ func (s *scaleIn) event(v *victim, eventType, reason, note string, args ...any) 
 
 // sendEvents sends the gathered events, in the order they first
 // happened, each naming its victims highest ordinal first (as the status
-// lists them). An event about one victim names its pod as the related
-// object too.
+// lists them), and the first one's pod as the related object. The events
+// API folds events of the same object, type, reason, action and related
+// object into one series that keeps the first note: without a related
+// pod, the runtime's own event of the same reason (the scale-in's end,
+// "scaled in from 5 to 2 workers") would be folded into the victims' and
+// never shown.
 func (s *scaleIn) sendEvents() {
 	s.mu.Lock()
 	gathered := s.events
@@ -52,11 +54,7 @@ func (s *scaleIn) sendEvents() {
 	s.mu.Unlock()
 	for _, e := range gathered {
 		slices.SortFunc(e.victims, func(a, b *victim) int { return cmp.Compare(b.ordinal, a.ordinal) })
-		var related runtime.Object
-		if len(e.victims) == 1 {
-			related = e.victims[0].pod
-		}
-		s.r.Recorder.Eventf(s.rt, related, e.eventType, e.reason, "ScaleIn", "%s", podsNote(e.victims, e.note))
+		s.r.Recorder.Eventf(s.rt, e.victims[0].pod, e.eventType, e.reason, "ScaleIn", "%s", podsNote(e.victims, e.note))
 	}
 }
 
