@@ -30,6 +30,11 @@ const (
 	// ScaleInIdleSinceAnnotation is since when the worker has been seen
 	// idle without a break (RFC 3339); absent while it is busy.
 	ScaleInIdleSinceAnnotation = "data.fluid.io/scale-in-idle-since"
+	// ScaleInNothingToDrainAtAnnotation is when a victim was first judged
+	// to have nothing to drain (RFC 3339). Next to Fluid, marking it
+	// Scaled lets the guard release its pod at once, so that judgement
+	// is acted on only when a later look makes it again.
+	ScaleInNothingToDrainAtAnnotation = "data.fluid.io/scale-in-nothing-to-drain-at"
 	// ScaleInForcedOutAnnotation "true" records that the victim left by
 	// Force (annotation or onDrainTimeout: Force): it is not taken back
 	// when its worker is listed as live again.

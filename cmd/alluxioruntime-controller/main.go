@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -17,6 +18,7 @@ import (
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/guard"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
 )
@@ -30,6 +32,8 @@ type options struct {
 	leaderElectionNS       string
 	concurrency            int
 	namespaces             namespacesFlag
+	guardTimeout           time.Duration
+	guardClockLease        leaseFlag
 	zap                    zap.Options
 }
 
@@ -59,6 +63,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several controller replicas is active.")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease (default: the controller's own).")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "How many runtimes are reconciled at once.")
+	fs.DurationVar(&o.guardTimeout, "guard-heartbeat-timeout", guard.DefaultTimeout, "Next to Fluid: the admission guard's heartbeat timeout, as the policy is rendered with (chart value admissionPolicy.heartbeatTimeout). The guard holds no pod once fluid-drain's heartbeat is older than this; 0 writes no heartbeat, so the guard holds nothing.")
+	fs.Var(&o.guardClockLease, "guard-clock-lease", "Next to Fluid: namespace/name of the lease the admission guard reads the time from (kube-controller-manager's leader-election lease).")
 	fs.Var(&o.namespaces, "namespaces", "Comma-separated namespaces whose runtimes are managed (default: every namespace). With a list, the controller needs a Role in each of them instead of a ClusterRoleBinding.")
 	features.AddFlag(fs)
 	// --kubeconfig is registered on the global flag set by controller-runtime.
@@ -175,6 +181,8 @@ func run(args []string) error {
 		Alluxio:                 alluxio.ClusterConnector{Executor: exec, HTTP: operations.NewHTTPClient(10 * time.Second)},
 		Namespaces:              o.namespaces,
 		MaxConcurrentReconciles: o.concurrency,
+		GuardHeartbeatTimeout:   o.guardTimeout,
+		GuardClockLease:         types.NamespacedName(o.guardClockLease),
 	})
 	if err != nil {
 		return err

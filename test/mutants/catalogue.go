@@ -29,13 +29,15 @@ const (
 	PropPersist       Property = "a victim holding unpersisted data asks Alluxio to persist it, and asks again only after the persist retry"
 	PropRecache       Property = "a drained worker's persisted files are cached again on the workers that stay, within their free capacity, before it leaves"
 	PropRecacheBound  Property = "recacheTimeout bounds re-caching: then the worker leaves with the rest not cached again, with a Warning event"
+	PropGuardScope    Property = "next to Fluid the admission guard holds only the workers fluid-drain will drain: labelled while the gate is on and the runtime not opted out or deleted, never with a finalizer"
+	PropGuardBound    Property = "a controller that is down or gone holds Fluid's scale-ins no longer than the guard's heartbeat timeout, and the runtime is told when the guard lapsed"
 )
 
 // Properties lists every property, in the README's order.
 var Properties = []Property{
 	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
 	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
-	PropGateOff, PropCondition, PropRequeue, PropLog,
+	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog,
 }
 
 const (
@@ -52,6 +54,8 @@ const (
 	recacheOp = "pkg/ddc/alluxio/operations/recache.go"
 	moves     = "pkg/drainfsm/data_moves.go"
 	recache   = "pkg/ddc/alluxio/scalein_recache.go"
+	fluidRec  = "pkg/ddc/alluxio/fluid_reconcile.go"
+	heartbeat = "pkg/ddc/alluxio/guard/heartbeat.go"
 )
 
 // Catalogue is every mutant `make mutants` runs.
@@ -294,7 +298,7 @@ var Catalogue = []Mutant{
 	{
 		Name: "max-concurrent-ignored", Property: PropMaxConcurrent,
 		Change: "every victim is decommissioned at once whatever maxConcurrent says",
-		Edits:  []Edit{{driver, "d := s.decide(ctx, v, free > 0)", "d := s.decide(ctx, v, free > 0 || true)"}},
+		Edits:  []Edit{{driver, "d := s.secondLook(v, s.decide(ctx, v, free > 0))", "d := s.secondLook(v, s.decide(ctx, v, free > 0 || true))"}},
 	},
 	{
 		Name: "drain-timeout-ignored", Property: PropTimeout,
@@ -325,5 +329,35 @@ var Catalogue = []Mutant{
 		Name: "fluid-status-conflict-is-error", Property: PropLog,
 		Change: "a Fluid runtime's condition patch that meets Fluid's own status write is returned as an error (a \"Reconciler error\" line)",
 		Edits:  []Edit{{reconcile, "\t\t\treturn r.waitOrFail(ctx, err)\n\t\t}\n\t\treturn res, nil", "\t\t\treturn res, err\n\t\t}\n\t\treturn res, nil"}},
+	},
+	{
+		Name: "guard-kept-with-the-gate-off", Property: PropGuardScope,
+		Change: "with GracefulScaleIn off (or the runtime opted out) the worker pods stay under the guard, so Fluid's plain scale-in is held for ever",
+		Edits:  []Edit{{fluidRec, "if err := guard.Sync(ctx, r.Client, workers, false); err != nil {", "if err := error(nil); err != nil {"}},
+	},
+	{
+		Name: "guard-kept-after-the-runtime", Property: PropGuardScope,
+		Change: "the pods of a deleted runtime stay under the guard",
+		Edits:  []Edit{{reconcile, "if err := guard.Sync(ctx, r.Client, pods, false); err != nil {", "if err := error(nil); err != nil {"}},
+	},
+	{
+		Name: "fluid-victims-finalized", Property: PropGuardScope,
+		Change: "next to Fluid a victim's pod carries the finalizer while it drains, so an uninstall leaves it Terminating",
+		Edits:  []Edit{{act, "if err := v.persist(ctx, s.r.Client, keep && s.finalizes); err != nil {", "if err := v.persist(ctx, s.r.Client, keep); err != nil {"}},
+	},
+	{
+		Name: "fluid-nothing-to-drain-one-look", Property: PropNeverReg,
+		Change: "next to Fluid a victim judged to have nothing to drain is marked Scaled (released by the guard) on one look",
+		Edits:  []Edit{{driver, "\tif s.dropsReplicas || v.deleting() {\n\t\treturn d\n\t}", "\tif true {\n\t\treturn d\n\t}"}},
+	},
+	{
+		Name: "guard-lapse-untold", Property: PropGuardBound,
+		Change: "a heartbeat found expired is renewed without telling the runtimes that the guard lapsed",
+		Edits:  []Edit{{heartbeat, "if !prev.IsZero() && now.Sub(prev) > h.Timeout {", "if false {"}},
+	},
+	{
+		Name: "heartbeat-renewed-too-rarely", Property: PropGuardBound,
+		Change: "the heartbeat is renewed once per timeout, so one late write lets the guard lapse",
+		Edits:  []Edit{{heartbeat, "return max(h.Timeout/renewalsPerTimeout, time.Second)", "return max(h.Timeout, time.Second)"}},
 	},
 }

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/guard"
 )
 
 // Fluid's chart allocates its own ports.
@@ -77,8 +78,9 @@ func (e *engine) fluidSet() *appsv1.StatefulSet {
 
 // statefulSetControllerBehindTheGuard deletes the pods above the set's
 // replicas, as the StatefulSet controller does, except those the
-// admission policy refuses: not yet marked Scaled. It returns the pods
-// it was refused.
+// admission policy refuses: under the guard (labelled), not Failed or
+// Succeeded, and not yet marked Scaled or forced. It returns the pods it
+// was refused.
 func (e *engine) statefulSetControllerBehindTheGuard() []string {
 	var refused []string
 	replicas := ptr.Deref(e.fluidSet().Spec.Replicas, 0)
@@ -87,18 +89,32 @@ func (e *engine) statefulSetControllerBehindTheGuard() []string {
 		if !ok || o < replicas || !p.DeletionTimestamp.IsZero() {
 			continue
 		}
-		if p.Annotations[datav1alpha1.ScaleInStateAnnotation] != "Scaled" {
+		if guardHolds(&p) {
 			refused = append(refused, p.Name)
 			continue
 		}
+		if !guard.Guarded(&p) {
+			e.c.Delete(e.ctx, &p) //nolint:errcheck // not held: it goes undrained, as it would
+			continue
+		}
 		e.master.set(func(m *fakeMaster) {
-			if m.busy[p.Status.HostIP] > 0 || !m.decommissioned[p.Status.HostIP] {
+			_, registered := m.registered[p.Status.HostIP]
+			if m.busy[p.Status.HostIP] > 0 || registered && !m.decommissioned[p.Status.HostIP] {
 				e.t.Errorf("pod %s deleted while its worker was busy or still in service", p.Name)
 			}
 		})
 		e.g.Expect(e.c.Delete(e.ctx, &p)).To(Succeed())
 	}
 	return refused
+}
+
+// guardHolds is the admission policy's rule for the StatefulSet
+// controller's delete of a pod (config/fluid/admission_policy.yaml).
+func guardHolds(p *corev1.Pod) bool {
+	if !guard.Guarded(p) || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
+		return false
+	}
+	return p.Annotations[datav1alpha1.ScaleInStateAnnotation] != "Scaled" && p.Annotations[datav1alpha1.ScaleInForceAnnotation] != "true"
 }
 
 func (e *engine) reconcileFluid() {
@@ -215,6 +231,10 @@ func TestFluidWorkerSetDeletedMidDrainLeavesNoPodStuck(t *testing.T) {
 	e.master.set(func(m *fakeMaster) { m.busy[host(2)] = 1 })
 	e.fluidScalesTo(2)
 	e.reconcileFluidUntil(5, func() bool { return e.state(2) == "Draining" })
+	// An earlier fluid-drain put its finalizer on Fluid's victims too.
+	p, _ := e.pod(2)
+	p.Finalizers = append(p.Finalizers, datav1alpha1.ScaleInFinalizer)
+	e.g.Expect(e.c.Update(e.ctx, &p)).To(Succeed())
 	e.g.Expect(e.c.Delete(e.ctx, e.fluidSet())).To(Succeed())
 	for i := range int32(3) {
 		p, ok := e.pod(i)

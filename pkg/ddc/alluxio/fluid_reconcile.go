@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/guard"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
 )
 
@@ -29,12 +30,20 @@ func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1
 		return ctrl.Result{}, err
 	}
 	scratch := rt.DeepCopy()
-	if !r.Gates.Enabled(features.GracefulScaleIn) {
+	if !r.Gates.Enabled(features.GracefulScaleIn) || guard.OptedOut(rt) {
+		// Not ours to drain: the guard lets every pod go first, then the
+		// records go.
+		if err := guard.Sync(ctx, r.Client, workers, false); err != nil {
+			return ctrl.Result{}, err
+		}
 		if err := r.releaseRecords(ctx, sts.Name, newFluidWorkers(sts).runs, workers); err != nil {
 			return ctrl.Result{}, err
 		}
 		r.closeOpenScaleIn(scratch, datav1alpha1.GracefulScaleInCondition)
 		return ctrl.Result{}, r.writeFluidStatus(ctx, rt, scratch, master)
+	}
+	if err := r.guardPods(ctx, rt.Namespace, workers); err != nil {
+		return ctrl.Result{}, err
 	}
 	policy, problems := r.FluidPolicy.policyFor(rt)
 	r.warnPolicyProblems(rt, problems)
@@ -52,6 +61,18 @@ func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1
 		return ctrl.Result{}, err
 	}
 	return r.waitOrFail(ctx, scaleErr)
+}
+
+// guardPods puts the runtime's worker pods under the admission guard:
+// this controller will drain them. The namespace's heartbeat is made
+// fresh first, so the guard holds from the first labelled pod on.
+func (r *Reconciler) guardPods(ctx context.Context, namespace string, workers []corev1.Pod) error {
+	if r.Heartbeat != nil {
+		if err := r.Heartbeat.Ensure(ctx, namespace); err != nil {
+			return err
+		}
+	}
+	return guard.Sync(ctx, r.Client, workers, true)
 }
 
 // highestOrdinal is the highest ordinal among the set's pods, -1 when

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/guard"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
 )
 
@@ -64,6 +65,10 @@ type Reconciler struct {
 	// runtime read at its start; from a cache that lags behind the last
 	// status write it would put old conditions back. Nil: Client.
 	APIReader client.Reader
+	// Heartbeat vouches, next to Fluid, that the controller that labels
+	// pods for the admission guard is alive. Nil: no heartbeat is
+	// written (the guard then holds nothing).
+	Heartbeat *guard.Heartbeat
 	// CallOrder, when set, makes the calls a reconcile would run
 	// concurrently (victims' pod writes, worker probes) run one at a
 	// time, in the order it returns: a permutation of [0, n). Concurrent
@@ -81,6 +86,8 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods/exec,verbs=get;create
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;patch
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get
 
 // Reconcile brings one runtime a step closer to its spec. Its shape is
 // Cluster API's: fetch, handle deletion, then reconcile with the status
@@ -333,6 +340,10 @@ func (r *Reconciler) releaseFluidPods(ctx context.Context, runtime types.Namespa
 }
 
 func (r *Reconciler) releasePods(ctx context.Context, pods []corev1.Pod, why string) error {
+	// The guard holds none of them from now on.
+	if err := guard.Sync(ctx, r.Client, pods, false); err != nil {
+		return err
+	}
 	var errs []error
 	for i := range pods {
 		pod := &pods[i]

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -52,7 +53,7 @@ func (s *scaleIn) fire(ctx context.Context, v *victim, d drainfsm.Decision) erro
 	// A cancelled victim that must restart keeps its finalizer and the
 	// Cancelled record until its pod is deleting, so a failed delete is
 	// retried (see releaseFinalizers) instead of forgotten.
-	if err := v.persist(ctx, s.r.Client, keep); err != nil {
+	if err := v.persist(ctx, s.r.Client, keep && s.finalizes); err != nil {
 		return err
 	}
 	if v.fresh {
@@ -216,9 +217,15 @@ func (s *scaleIn) enable(ctx context.Context, v *victim) (restart bool, err erro
 // it under the same name and ordinal: the worker process restarts and
 // registers again (Alluxio takes a decommissioned worker back only then).
 func (s *scaleIn) restart(ctx context.Context, v *victim) error {
-	if err := s.r.Delete(ctx, v.pod); client.IgnoreNotFound(err) != nil {
+	if v.restarted {
+		return nil
+	}
+	// The UID precondition: the pod the set makes again in its place
+	// under the same name is never the one deleted.
+	if err := s.r.Delete(ctx, v.pod, client.Preconditions{UID: &v.pod.UID}); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
 		return fmt.Errorf("restart pod %s: %w", v.name(), err)
 	}
+	v.restarted = true
 	s.event(v, corev1.EventTypeNormal, datav1alpha1.RestartedReason,
 		"re-enabled in Alluxio and restarted: Alluxio takes a decommissioned worker back only when its process restarts")
 	return nil
@@ -236,7 +243,7 @@ func (s *scaleIn) persistRecords(ctx context.Context) error {
 		}
 		changed = append(changed, v)
 	}
-	return s.forEach(len(changed), func(i int) error { return changed[i].persist(ctx, s.r.Client, true) })
+	return s.forEach(len(changed), func(i int) error { return changed[i].persist(ctx, s.r.Client, s.finalizes) })
 }
 
 // releaseFinalizers lets pods go whose scale-in is over: Scaled pods once
@@ -246,7 +253,9 @@ func (s *scaleIn) persistRecords(ctx context.Context) error {
 func (s *scaleIn) releaseFinalizers(ctx context.Context) error {
 	var held []*victim
 	for i := range s.pods {
-		if v := &s.pods[i]; v.hasFinalizer() {
+		// Next to Fluid no pod has our finalizer: a cancelled victim
+		// whose restart failed is found by its record.
+		if v := &s.pods[i]; v.hasFinalizer() || !s.finalizes && v.state == drainfsm.Cancelled && !v.deleting() {
 			held = append(held, v)
 		}
 	}
@@ -258,7 +267,7 @@ func (s *scaleIn) releaseFinalizer(ctx context.Context, v *victim) error {
 		// Waiting for its restart, whose delete failed: delete again.
 		return s.restart(ctx, v)
 	}
-	if !s.releasable(v) {
+	if !s.releasable(v) || !v.hasFinalizer() {
 		return nil
 	}
 	// Not found: it left already, and the cache has not seen it go.

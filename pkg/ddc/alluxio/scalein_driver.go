@@ -34,6 +34,8 @@ type scaleIn struct {
 	alluxioView
 	// conditionType is the condition the scale-in is told in.
 	conditionType string
+	// dropsReplicas, finalizes: see scope.
+	dropsReplicas, finalizes bool
 	// decisions made this reconcile, by pod name, for the status.
 	decisions map[string]drainfsm.Decision
 	// unverifiedExit: a victim was judged to have nothing to drain on this
@@ -59,12 +61,18 @@ type scope struct {
 	// dropsReplicas: this controller lowers the worker set's replicas
 	// (the standalone owner); Fluid lowers its own.
 	dropsReplicas bool
+	// finalizes: a victim's pod carries our finalizer while it drains
+	// (the standalone owner's pods). Next to Fluid the admission guard
+	// holds the pod instead, and no finalizer is put on Fluid's pods: an
+	// uninstall, a gone controller or a user's delete then never leaves
+	// a pod Terminating.
+	finalizes bool
 }
 
 // reconcileGracefulScaleIn runs the scale-in of a runtime whose worker set
 // this controller owns.
 func (r *Reconciler) reconcileGracefulScaleIn(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, ws workerSet, workerPods []corev1.Pod, w component, masterPod *corev1.Pod) (int32, []int32, error) {
-	sc := scope{ws: ws, w: w, current: ws.replicas(), target: rt.Spec.Replicas, conditionType: datav1alpha1.WorkersScaledInCondition, dropsReplicas: true}
+	sc := scope{ws: ws, w: w, current: ws.replicas(), target: rt.Spec.Replicas, conditionType: datav1alpha1.WorkersScaledInCondition, dropsReplicas: true, finalizes: true}
 	return r.runScaleIn(ctx, rt, sc, workerPods, masterPod)
 }
 
@@ -132,7 +140,7 @@ func (r *Reconciler) newScaleIn(rt *datav1alpha1.AlluxioRuntime, sc scope, worke
 	}
 	s := &scaleIn{
 		r: r, rt: rt, policy: policy, now: r.Clock.Now().UTC().Truncate(time.Millisecond),
-		current: sc.current, target: sc.target, ws: sc.ws, w: sc.w, conditionType: sc.conditionType,
+		current: sc.current, target: sc.target, ws: sc.ws, w: sc.w, conditionType: sc.conditionType, dropsReplicas: sc.dropsReplicas, finalizes: sc.finalizes,
 		decisions: map[string]drainfsm.Decision{},
 	}
 	setName := sc.ws.object().GetName()
@@ -215,7 +223,7 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 		if !s.takesDecision(v) {
 			continue
 		}
-		d := s.decide(ctx, v, free > 0)
+		d := s.secondLook(v, s.decide(ctx, v, free > 0))
 		s.decisions[v.name()] = d
 		if d.Waiting() {
 			if v.fresh {
@@ -237,6 +245,27 @@ func (s *scaleIn) decideAll(ctx context.Context) error {
 	})
 }
 
+// secondLook acts on "nothing to drain", a judgement made on one look,
+// only when an earlier reconcile made it too. Next to Fluid, marking a
+// victim Scaled lets the guard release its pod at once; the standalone
+// owner's replica drop waits for a second look the same way
+// (unverifiedExit).
+func (s *scaleIn) secondLook(v *victim, d drainfsm.Decision) drainfsm.Decision {
+	if s.dropsReplicas || v.deleting() {
+		return d
+	}
+	if d.Event != drainfsm.NothingToDrain {
+		v.nothingToDrainAt = time.Time{}
+		return d
+	}
+	if !v.nothingToDrainAt.IsZero() && v.nothingToDrainAt.Before(s.now) {
+		v.nothingToDrainAt = time.Time{}
+		return d
+	}
+	v.nothingToDrainAt = s.now
+	return drainfsm.Decision{Reason: string(v.state), Message: d.Message + "; looking once more before its pod may go"}
+}
+
 // firing is a decision taken for a victim, to be fired with the others
 // of its reconcile (forEach).
 type firing struct {
@@ -246,7 +275,7 @@ type firing struct {
 
 // recordPending writes a new victim's Pending record and finalizer.
 func (s *scaleIn) recordPending(ctx context.Context, v *victim) error {
-	if err := v.persist(ctx, s.r.Client, true); err != nil {
+	if err := v.persist(ctx, s.r.Client, s.finalizes); err != nil {
 		return err
 	}
 	s.chosenEvent(v)

@@ -2,6 +2,7 @@ package alluxio
 
 import (
 	"fmt"
+	"time"
 
 	kruisev1beta1 "github.com/openkruise/kruise-api/apps/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -21,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/guard"
 )
 
 // The one setup of the controller, used by the command and by every test
@@ -123,6 +126,13 @@ type Options struct {
 	// empty); the manager's cache must be limited the same way
 	// (CacheOptions).
 	Namespaces []string
+	// GuardHeartbeatTimeout is the admission guard's heartbeat timeout,
+	// as the policy is rendered with; 0 writes no heartbeat (the guard
+	// then holds nothing).
+	GuardHeartbeatTimeout time.Duration
+	// GuardClockLease is the lease the policy reads the time from
+	// (default guard.DefaultClockLease).
+	GuardClockLease types.NamespacedName
 }
 
 // Setup registers the controller with mgr. OpenKruise's Advanced
@@ -153,6 +163,18 @@ func Setup(mgr ctrl.Manager, o Options) (*Reconciler, error) {
 		Clock:                   o.Clock,
 		KruiseInstalled:         kruiseServed(mgr),
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+	}
+	if o.GuardHeartbeatTimeout > 0 {
+		if o.GuardClockLease.Name == "" {
+			o.GuardClockLease = guard.DefaultClockLease
+		}
+		r.Heartbeat = &guard.Heartbeat{
+			Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Pods: fluidCache, Recorder: r.Recorder,
+			Clock: clock.RealClock{}, Timeout: o.GuardHeartbeatTimeout, ClockLease: o.GuardClockLease,
+		}
+		if err := mgr.Add(r.Heartbeat); err != nil {
+			return nil, fmt.Errorf("add the drain guard heartbeat: %w", err)
+		}
 	}
 	if err := r.SetupWithManager(mgr, fluidCache); err != nil {
 		return nil, fmt.Errorf("set up controller: %w", err)

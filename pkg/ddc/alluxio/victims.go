@@ -26,6 +26,9 @@ type victim struct {
 	idleSince        time.Time
 	// forcedOut: it became Scaled by Force.
 	forcedOut bool
+	// nothingToDrainAt: when an earlier look judged it to have nothing
+	// to drain (see secondLook).
+	nothingToDrainAt time.Time
 	// moves records what was done with its data.
 	moves moveRecord
 
@@ -35,8 +38,10 @@ type victim struct {
 	// (its record was removed in this reconcile; state still says how, for
 	// the status), and what Alluxio says of its worker and its data.
 	leaving, wanted, fresh, cleared bool
-	obs                             observation
-	mobs                            moveObservation
+	// restarted: its pod was deleted for a restart in this reconcile.
+	restarted bool
+	obs       observation
+	mobs      moveObservation
 	// idleAtConfirmation: seen idle right after the master confirmed its
 	// decommission in this reconcile (zero otherwise).
 	idleAtConfirmation time.Time
@@ -49,6 +54,7 @@ var scaleInAnnotations = []string{
 	datav1alpha1.ScaleInDecommissionedAtAnnotation,
 	datav1alpha1.ScaleInIdleSinceAnnotation,
 	datav1alpha1.ScaleInForcedOutAnnotation,
+	datav1alpha1.ScaleInNothingToDrainAtAnnotation,
 	datav1alpha1.ScaleInPersistAskedAtAnnotation,
 	datav1alpha1.ScaleInRecacheAnnotation,
 }
@@ -70,6 +76,7 @@ func readVictim(pod *corev1.Pod, ordinal int32) victim {
 	v.decommissionedAt = parseTime(a[datav1alpha1.ScaleInDecommissionedAtAnnotation])
 	v.idleSince = parseTime(a[datav1alpha1.ScaleInIdleSinceAnnotation])
 	v.forcedOut = a[datav1alpha1.ScaleInForcedOutAnnotation] == "true"
+	v.nothingToDrainAt = parseTime(a[datav1alpha1.ScaleInNothingToDrainAtAnnotation])
 	v.moves = readMoveRecord(a)
 	return v
 }
@@ -80,7 +87,7 @@ func (v *victim) recordChanged() bool {
 	stored := readVictim(v.pod, v.ordinal)
 	return stored.state != v.state || !stored.since.Equal(v.since) ||
 		!stored.decommissionedAt.Equal(v.decommissionedAt) || !stored.idleSince.Equal(v.idleSince) || stored.forcedOut != v.forcedOut ||
-		!stored.moves.equal(v.moves)
+		!stored.nothingToDrainAt.Equal(v.nothingToDrainAt) || !stored.moves.equal(v.moves)
 }
 
 func (v *victim) name() string { return v.pod.Name }
@@ -125,6 +132,7 @@ func (v *victim) persist(ctx context.Context, c client.Client, keepFinalizer boo
 			setTime(p.Annotations, datav1alpha1.ScaleInSinceAnnotation, v.since)
 			setTime(p.Annotations, datav1alpha1.ScaleInDecommissionedAtAnnotation, v.decommissionedAt)
 			setTime(p.Annotations, datav1alpha1.ScaleInIdleSinceAnnotation, v.idleSince)
+			setTime(p.Annotations, datav1alpha1.ScaleInNothingToDrainAtAnnotation, v.nothingToDrainAt)
 			if v.forcedOut {
 				p.Annotations[datav1alpha1.ScaleInForcedOutAnnotation] = "true"
 			} else {

@@ -42,7 +42,7 @@ type suite struct {
 func suiteFor(name string, m mutants.Mutant) suite {
 	switch name {
 	case "unit":
-		return suite{pkgs: []string{"./pkg/drainfsm/", "./pkg/ddc/alluxio/", "./pkg/ddc/alluxio/operations/"}, args: []string{"-failfast", "-timeout", "5m"}}
+		return suite{pkgs: []string{"./pkg/drainfsm/", "./pkg/ddc/alluxio/", "./pkg/ddc/alluxio/operations/", "./pkg/ddc/alluxio/guard/"}, args: []string{"-failfast", "-timeout", "5m"}}
 	case "faults":
 		return suite{pkgs: []string{"./test/reliability/"}, args: []string{"-run", "^TestSimulatedSchedules$", "-timeout", "10m"},
 			bin: []string{fmt.Sprintf("-sim-schedules=%d", *flagSchedules), "-stop-on-failure"}}
