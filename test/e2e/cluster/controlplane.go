@@ -163,8 +163,10 @@ const StatefulSetControllerUser = "system:serviceaccount:kube-system:statefulset
 // kube-controller-manager as system:kube-controller-manager, minting a
 // token for each controller's service account
 // (--use-service-account-credentials), kube-scheduler as
-// system:kube-scheduler. Both serve nothing (--secure-port=0) and elect no
-// leader, so they open no port and start working at once.
+// system:kube-scheduler. Both serve nothing (--secure-port=0), so they
+// open no port; kube-scheduler elects no leader, kube-controller-manager
+// does (its lease is a clock others read) and takes the free lease at
+// once.
 func (c *Cluster) startControllers(binDir string, p *pki) error {
 	common := func(user string) ([]string, error) {
 		cc := p.components[user]
@@ -185,6 +187,10 @@ func (c *Cluster) startControllers(binDir string, p *pki) error {
 		return err
 	}
 	kcm = append(kcm,
+		// Elected, as on a real cluster: its lease is the clock
+		// fluid-drain's admission guard reads. Nothing holds the lease
+		// yet, so it is taken at once.
+		"--leader-elect=true",
 		"--controllers="+ControllerManagerControllers,
 		"--use-service-account-credentials=true",
 		"--service-account-private-key-file="+p.serviceAccountKey,

@@ -22,8 +22,16 @@ func HelmInstall(ctx context.Context, helm, kubeconfig, release, chart, namespac
 	for _, s := range sets {
 		args = append(args, "--set", s)
 	}
-	cmd := exec.CommandContext(ctx, helm, args...)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, helm, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("helm %v: %w\n%s", args, err, out)
+	}
+	return nil
+}
+
+// HelmUninstall runs `helm uninstall release` in namespace.
+func HelmUninstall(ctx context.Context, helm, kubeconfig, release, namespace string) error {
+	args := []string{"uninstall", release, "--namespace", namespace, "--kubeconfig", kubeconfig, "--wait"}
+	if out, err := exec.CommandContext(ctx, helm, args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("helm %v: %w\n%s", args, err, out)
 	}
 	return nil

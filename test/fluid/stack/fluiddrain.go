@@ -19,6 +19,11 @@ const (
 // values and the controller's flags: quick enough to watch.
 var DrainPolicy = map[string]string{"quietPeriod": "5s", "pollInterval": "2s", "drainTimeout": "5m"}
 
+// GuardHeartbeatTimeout is the admission guard's heartbeat timeout the
+// chart is installed with: longer than the suite's 15 s controller
+// outage, short enough to watch the guard lapse.
+const GuardHeartbeatTimeout = "30s"
+
 // InstallFluidDrain installs fluid-drain the way a Fluid user does: its
 // chart in mode fluid (the admission guard, its RBAC and service account,
 // no CRD, Fluid's is in use), then runs the controller extracted from the
@@ -36,7 +41,8 @@ func (s *Stack) InstallFluidDrain(ctx context.Context) (*e2estack.Controller, er
 	}
 	sets := []string{"mode=fluid", "image.repository=fluid-drain/alluxioruntime-controller", "image.digest=" + digest,
 		`nodeSelector.fluid-drain\.io/node=none`}
-	args := []string{"--mode=fluid", "--zap-log-level=info"}
+	sets = append(sets, "admissionPolicy.heartbeatTimeout="+GuardHeartbeatTimeout)
+	args := []string{"--mode=fluid", "--zap-log-level=info", "--guard-heartbeat-timeout=" + GuardHeartbeatTimeout}
 	for _, k := range []string{"quietPeriod", "pollInterval", "drainTimeout"} {
 		sets = append(sets, "scaleIn."+k+"="+DrainPolicy[k])
 	}
@@ -52,4 +58,11 @@ func (s *Stack) InstallFluidDrain(ctx context.Context) (*e2estack.Controller, er
 	return e2estack.StartController(ctx, e2estack.ControllerOptions{
 		Bin: bin, Kubeconfig: kubeconfig, LogPath: filepath.Join(s.LogDir, "fluid-drain.log"), Args: args,
 	})
+}
+
+// UninstallFluidDrain runs `helm uninstall` of fluid-drain's release.
+// The controller process, standing in for the Deployment's pod, is the
+// caller's to stop.
+func (s *Stack) UninstallFluidDrain(ctx context.Context) error {
+	return e2estack.HelmUninstall(ctx, filepath.Join(s.opts.Root, "bin", "helm"), s.Cluster.KubeconfigPath, FluidDrainRelease, FluidDrainNamespace)
 }

@@ -1,0 +1,158 @@
+package fluid
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
+	"github.com/fluid-drain/fluid-drain/test/fluid/stack"
+)
+
+// failedWorkerReplaced: a worker pod that fails (phase Failed, as the
+// kubelet sets it when its containers exit for good) is deleted by the
+// StatefulSet controller and made again at once: the guard never holds
+// a Failed pod, drained or not.
+func (lc *lifecycle) failedWorkerReplaced(ctx context.Context, t *testing.T) {
+	name := lc.rt.WorkerPod(1)
+	p := lc.pod(ctx, t, name)
+	if p == nil || p.Labels[datav1alpha1.DrainGuardLabel] != datav1alpha1.DrainGuardValue {
+		t.Fatalf("%s is not under the guard before it fails: %v", name, p)
+	}
+	old := p.UID
+	p.Status.Phase = corev1.PodFailed
+	if _, err := s.Cluster.Clientset.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	failedAt := time.Now()
+	var last *corev1.Pod
+	if err := s.Poll(ctx, 30*time.Second, func() bool {
+		last = lc.pod(ctx, t, name)
+		return last != nil && last.UID != old
+	}); err != nil {
+		t.Fatalf("%s, Failed, not replaced within 30s: %s", name, describePod(last))
+	}
+	t.Logf("%s failed and was replaced after %s", name, time.Since(failedAt).Round(100*time.Millisecond))
+	if err := s.WaitLiveWorkers(ctx, lc.rt, 2, 3*time.Minute); err != nil {
+		t.Fatalf("the replacement of %s does not serve: %v", name, err)
+	}
+}
+
+// uninstalledMidDrain: 2 → 1; while worker 1 drains, `helm uninstall`
+// of fluid-drain (its controller stops with its Deployment): the guard
+// goes with the chart, Fluid's scale-in removes the worker, no pod stays
+// Terminating, and the worker that stays serves. fluid-drain is then
+// installed again for what follows, and the runtime scaled back to 2.
+func (lc *lifecycle) uninstalledMidDrain(ctx context.Context, t *testing.T) {
+	victim := lc.rt.WorkerPod(1)
+	lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: "10m"})
+	lc.scale(ctx, t, 1)
+	lc.waitState(ctx, t, victim, drainingState, 3*time.Minute)
+	if err := s.UninstallFluidDrain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := drain.c.Stop(10 * time.Second); err != nil {
+		t.Logf("stopping fluid-drain: %v", err)
+	}
+	drain = nil
+	t.Log("helm uninstall fluid-drain while " + victim + " drains")
+	lc.waitGone(ctx, t, victim, 2*time.Minute)
+	lc.wantNothingHeld(ctx, t)
+	if err := s.WaitLiveWorkers(ctx, lc.rt, 1, time.Minute); err != nil {
+		t.Errorf("the worker that stays does not serve after the uninstall: %v", err)
+	}
+	ensureFluidDrain(ctx, t)
+	lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: nil})
+	lc.scaleOut(ctx, t, 2)
+}
+
+// downBeyondTheBound: 2 → 1; while worker 1 drains, fluid-drain is
+// killed and stays down: once its heartbeat is older than the guard's
+// timeout, Fluid's plain scale-in goes through (within the timeout plus
+// the StatefulSet controller's retry delay). Started again, fluid-drain
+// tells the runtime, in a Warning event, from when to when the guard
+// held nothing.
+func (lc *lifecycle) downBeyondTheBound(ctx context.Context, t *testing.T) {
+	victim := lc.rt.WorkerPod(1)
+	lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: "10m"})
+	defer lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: nil})
+	lc.scale(ctx, t, 1)
+	lc.waitState(ctx, t, victim, drainingState, 3*time.Minute)
+	drain.kill()
+	killedAt := time.Now()
+	timeout, err := time.ParseDuration(stack.GuardHeartbeatTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("fluid-drain killed while %s drains; the guard's heartbeat timeout is %s", victim, timeout)
+	lc.waitGone(ctx, t, victim, timeout+3*time.Minute)
+	gone := time.Since(killedAt)
+	t.Logf("with fluid-drain down, Fluid's scale-in removed %s %s after the kill", victim, gone.Round(time.Second))
+	if gone < timeout-timeout/5 {
+		t.Errorf("%s left %s after the kill, before the heartbeat (renewed every %s) could have expired", victim, gone, timeout/5)
+	}
+	if err := drain.restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lc.wantEvent(ctx, t, corev1.EventTypeWarning, datav1alpha1.GuardLapsedReason, "the drain guard lapsed")
+	lc.wantNothingHeld(ctx, t)
+	lc.scaleOut(ctx, t, 2)
+}
+
+// wantNothingHeld: no pod of the runtime is Terminating or carries our
+// finalizer.
+func (lc *lifecycle) wantNothingHeld(ctx context.Context, t *testing.T) {
+	t.Helper()
+	pods, err := s.Cluster.Clientset.CoreV1().Pods(lc.rt.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "release=" + lc.rt.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		for _, f := range p.Finalizers {
+			if f == datav1alpha1.ScaleInFinalizer {
+				t.Errorf("%s keeps fluid-drain's finalizer", p.Name)
+			}
+		}
+		if p.DeletionTimestamp != nil {
+			t.Errorf("%s is still Terminating", p.Name)
+		}
+	}
+}
+
+// scaleOut scales the runtime out to n and waits until n workers serve.
+func (lc *lifecycle) scaleOut(ctx context.Context, t *testing.T, n int) {
+	t.Helper()
+	lc.scale(ctx, t, n)
+	if err := s.WaitLiveWorkers(ctx, lc.rt, n, 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantEvent waits for an event of the runtime with this type and reason
+// whose message contains text.
+func (lc *lifecycle) wantEvent(ctx context.Context, t *testing.T, typ, reason, text string) {
+	t.Helper()
+	var seen []string
+	err := s.Poll(ctx, time.Minute, func() bool {
+		evs, err := s.Cluster.Clientset.CoreV1().Events(lc.rt.Namespace).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=AlluxioRuntime,involvedObject.name=" + lc.rt.Name})
+		if err != nil {
+			return false
+		}
+		seen = seen[:0]
+		for _, e := range evs.Items {
+			if e.Type == typ && e.Reason == reason && strings.Contains(e.Message, text) {
+				t.Logf("event: %s %s: %s", e.Type, e.Reason, e.Message)
+				return true
+			}
+			seen = append(seen, e.Type+" "+e.Reason+": "+e.Message)
+		}
+		return false
+	})
+	if err != nil {
+		t.Errorf("no %s event %s saying %q on the runtime; events:\n%s", typ, reason, text, strings.Join(seen, "\n"))
+	}
+}
