@@ -222,6 +222,9 @@ func TestChartNonDefaultValues(t *testing.T) {
 		"metrics.enabled=false",
 		"resources.limits.memory=1Gi",
 		"concurrency=8",
+		"admissionPolicy.heartbeatTimeout=90s",
+		"admissionPolicy.clockLease.namespace=ops",
+		"admissionPolicy.clockLease.name=kcm-leader",
 	)
 
 	dep := into(t, find(t, chart, "Deployment", prefix+"controller-manager"), &appsv1.Deployment{})
@@ -238,6 +241,8 @@ func TestChartNonDefaultValues(t *testing.T) {
 		"--on-drain-timeout=Force",
 		"--quiet-period=1m",
 		"--poll-interval=5s",
+		"--guard-heartbeat-timeout=90s",
+		"--guard-clock-lease=ops/kcm-leader",
 		"--concurrency=8",
 		"--namespaces=team-a,team-b",
 	}
@@ -288,7 +293,19 @@ func TestChartNonDefaultValues(t *testing.T) {
 			t.Errorf("CRD default of spec.scaleIn.%s = %q, want %q", field, got, want)
 		}
 	}
-	find(t, chart, "ValidatingAdmissionPolicy", prefix+"worker-drain-guard")
+	vap := find(t, chart, "ValidatingAdmissionPolicy", prefix+"worker-drain-guard")
+	if b, _ := json.Marshal(vap.Object["spec"]); !strings.Contains(string(b), "duration('90s')") {
+		t.Errorf("the guard's policy does not use heartbeatTimeout 90s: %s", b)
+	}
+	binding := find(t, chart, "ValidatingAdmissionPolicyBinding", prefix+"worker-drain-guard")
+	ref, _, _ := unstructured.NestedStringMap(binding.Object, "spec", "paramRef")
+	if ref["namespace"] != "ops" || ref["name"] != "kcm-leader" {
+		t.Errorf("the guard's clock lease = %v, want ops/kcm-leader", ref)
+	}
+	sel, _, _ := unstructured.NestedSlice(binding.Object, "spec", "matchResources", "namespaceSelector", "matchExpressions")
+	if b, _ := json.Marshal(sel); !strings.Contains(string(b), `"values":["team-a","team-b"]`) {
+		t.Errorf("the guard's binding does not keep to watchNamespaces: %s", b)
+	}
 
 	// A second release leaves the CRD to the first.
 	for _, u := range renderChart(t, "installCRD=false") {

@@ -253,9 +253,9 @@ func TestWorkerDrainGuard(t *testing.T) {
 // (watchNamespaces) holds nothing in another namespace, even a pod
 // labelled by an earlier install there.
 func TestWorkerDrainGuardHoldsOnlyWatchedNamespaces(t *testing.T) {
-	installGuard(t, renderChart(t, "mode=fluid", "watchNamespaces={team-a}"))
-	a := newGuardWorld(t, "team-a")
-	b := newGuardWorld(t, "team-b")
+	installGuard(t, renderChart(t, "mode=fluid", "watchNamespaces={guard-watched}"))
+	a := newGuardWorld(t, "guard-watched")
+	b := newGuardWorld(t, "guard-unwatched")
 	inA := a.pod("hbase-worker-3", guardedWorker, drainingState, "")
 	inB := b.pod("hbase-worker-3", guardedWorker, drainingState, "")
 	a.waitHeld(inA)
