@@ -360,4 +360,9 @@ var Catalogue = []Mutant{
 		Change: "the heartbeat is renewed once per timeout, so one late write lets the guard lapse",
 		Edits:  []Edit{{heartbeat, "return max(h.Timeout/renewalsPerTimeout, time.Second)", "return max(h.Timeout, time.Second)"}},
 	},
+	{
+		Name: "rollout-held", Property: PropGuardScope,
+		Change: "the pods a rolling update of Fluid's worker set replaces stay under the guard, so the rollout never finishes",
+		Edits:  []Edit{{fluidRec, "return ordinal >= partition && ordinal < newFluidWorkers(sts).replicas()", "return false && ordinal >= partition"}},
+	},
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/component-base/featuregate"
 
@@ -115,4 +116,37 @@ func TestFluidNothingToDrainIsActedOnAfterASecondLook(t *testing.T) {
 	e.clock.Step(poll)
 	e.reconcileFluid()
 	e.g.Expect(e.state(3)).To(Equal("gone"), "the second look confirms it")
+}
+
+// setRevisions labels each worker pod with its revision and gives the
+// worker set its update revision, as the StatefulSet controller does.
+func (e *engine) setRevisions(update string, pods map[int32]string) {
+	for i, rev := range pods {
+		p, ok := e.pod(i)
+		e.g.Expect(ok).To(BeTrue())
+		p.Labels[appsv1.ControllerRevisionHashLabelKey] = rev
+		e.g.Expect(e.c.Update(e.ctx, &p)).To(Succeed())
+	}
+	sts := e.fluidSet()
+	sts.Status.UpdateRevision = update
+	e.g.Expect(e.c.Status().Update(e.ctx, sts)).To(Succeed())
+}
+
+// A rolling update of Fluid's worker set (`kubectl rollout restart`, a
+// new image) is not drained: the pods it is about to replace leave the
+// guard, so the rollout goes on as with Fluid alone, and each pod made
+// again at the new revision is guarded again.
+func TestFluidRollingUpdateIsNotHeld(t *testing.T) {
+	e := newFluidEngine(t, 3, nil)
+	e.setRevisions("rev-1", map[int32]string{0: "rev-1", 1: "rev-1", 2: "rev-1"})
+	e.reconcileFluid()
+	e.g.Expect(e.guardedWorkers()).To(ConsistOf("cache-worker-0", "cache-worker-1", "cache-worker-2"))
+
+	e.setRevisions("rev-2", map[int32]string{2: "rev-2"})
+	e.reconcileFluid()
+	e.g.Expect(e.guardedWorkers()).To(ConsistOf("cache-worker-2"), "the pods still at rev-1 are about to be replaced")
+	for _, i := range []int32{0, 1} {
+		p, _ := e.pod(i)
+		e.g.Expect(guardHolds(&p)).To(BeFalse(), "the rollout's delete of worker %d is not held", i)
+	}
 }

@@ -42,7 +42,7 @@ func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1
 		r.closeOpenScaleIn(scratch, datav1alpha1.GracefulScaleInCondition)
 		return ctrl.Result{}, r.writeFluidStatus(ctx, rt, scratch, master)
 	}
-	if err := r.guardPods(ctx, rt.Namespace, workers); err != nil {
+	if err := r.guardPods(ctx, sts, workers); err != nil {
 		return ctrl.Result{}, err
 	}
 	policy, problems := r.FluidPolicy.policyFor(rt)
@@ -65,14 +65,48 @@ func (r *Reconciler) reconcileFluidManaged(ctx context.Context, rt *datav1alpha1
 
 // guardPods puts the runtime's worker pods under the admission guard:
 // this controller will drain them. The namespace's heartbeat is made
-// fresh first, so the guard holds from the first labelled pod on.
-func (r *Reconciler) guardPods(ctx context.Context, namespace string, workers []corev1.Pod) error {
+// fresh first, so the guard holds from the first labelled pod on. A pod
+// that a rolling update of the worker set is about to replace is left
+// out: fluid-drain does not drain rolling restarts, so holding it would
+// stop the rollout for good.
+func (r *Reconciler) guardPods(ctx context.Context, sts *appsv1.StatefulSet, workers []corev1.Pod) error {
 	if r.Heartbeat != nil {
-		if err := r.Heartbeat.Ensure(ctx, namespace); err != nil {
+		if err := r.Heartbeat.Ensure(ctx, sts.Namespace); err != nil {
 			return err
 		}
 	}
-	return guard.Sync(ctx, r.Client, workers, true)
+	return guard.SyncEach(ctx, r.Client, workers, func(p *corev1.Pod) bool {
+		if replacedByRollout(sts, p) {
+			if guard.Guarded(p) {
+				ctrl.LoggerFrom(ctx).Info("rolling update of the worker set: the worker restarts without a drain, the guard lets it go",
+					"pod", klog.KObj(p), "updateRevision", sts.Status.UpdateRevision)
+			}
+			return false
+		}
+		return true
+	})
+}
+
+// replacedByRollout reports whether the StatefulSet controller will
+// delete the pod to make it again at the set's update revision (a
+// `kubectl rollout restart`, an image or template change), rather than
+// remove it: it runs an older revision, at an ordinal the set keeps and
+// its rolling update covers, and no scale-in has chosen it.
+func replacedByRollout(sts *appsv1.StatefulSet, p *corev1.Pod) bool {
+	strategy := sts.Spec.UpdateStrategy
+	if strategy.Type == appsv1.OnDeleteStatefulSetStrategyType || sts.Status.UpdateRevision == "" ||
+		p.Labels[appsv1.ControllerRevisionHashLabelKey] == sts.Status.UpdateRevision || p.Annotations[datav1alpha1.ScaleInStateAnnotation] != "" {
+		return false
+	}
+	ordinal, ok := podOrdinal(sts.Name, p.Name)
+	if !ok {
+		return false
+	}
+	partition := int32(0)
+	if strategy.RollingUpdate != nil && strategy.RollingUpdate.Partition != nil {
+		partition = *strategy.RollingUpdate.Partition
+	}
+	return ordinal >= partition && ordinal < newFluidWorkers(sts).replicas()
 }
 
 // highestOrdinal is the highest ordinal among the set's pods, -1 when

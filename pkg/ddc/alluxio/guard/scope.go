@@ -24,8 +24,15 @@ func Guarded(p *corev1.Pod) bool {
 // Sync puts the guard's label on every pod when guarded, and takes it off
 // every pod otherwise. A pod that is gone already is skipped.
 func Sync(ctx context.Context, c client.Client, pods []corev1.Pod, guarded bool) error {
+	return SyncEach(ctx, c, pods, func(*corev1.Pod) bool { return guarded })
+}
+
+// SyncEach puts the guard's label on the pods guarded says, and takes it
+// off the others.
+func SyncEach(ctx context.Context, c client.Client, pods []corev1.Pod, guarded func(*corev1.Pod) bool) error {
 	for i := range pods {
 		p := &pods[i]
+		guarded := guarded(p)
 		if Guarded(p) == guarded {
 			continue
 		}
