@@ -2,12 +2,14 @@ package fluid
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/test/fluid/stack"
@@ -154,5 +156,45 @@ func (lc *lifecycle) wantEvent(ctx context.Context, t *testing.T, typ, reason, t
 	})
 	if err != nil {
 		t.Errorf("no %s event %s saying %q on the runtime; events:\n%s", typ, reason, text, strings.Join(seen, "\n"))
+	}
+}
+
+// rolloutRestarted: `kubectl rollout restart statefulset <name>-worker`
+// on a runtime fluid-drain guards completes as it does with Fluid alone
+// (fluid-drain does not drain rolling restarts, and must not hold them):
+// every worker is made again at the new revision, serves, and every file
+// written through before the restart reads back.
+func (lc *lifecycle) rolloutRestarted(ctx context.Context, t *testing.T) {
+	c, files := lc.writeFiles(ctx, t, "rollout", 4)
+	sets := s.Cluster.Clientset.AppsV1().StatefulSets(lc.rt.Namespace)
+	name := lc.rt.Name + "-worker"
+	patch := `{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"` + time.Now().UTC().Format(time.RFC3339) + `"}}}}}`
+	if _, err := sets.Patch(ctx, name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	t.Logf("kubectl rollout restart statefulset %s", name)
+	var status string
+	if err := s.Poll(ctx, 5*time.Minute, func() bool {
+		sts, err := sets.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false
+		}
+		st := sts.Status
+		status = fmt.Sprintf("updated %d of %d, ready %d, revision %s → %s", st.UpdatedReplicas, st.Replicas, st.ReadyReplicas, st.CurrentRevision, st.UpdateRevision)
+		return st.ObservedGeneration >= sts.Generation && st.UpdatedReplicas == *sts.Spec.Replicas && st.CurrentRevision == st.UpdateRevision && st.ReadyReplicas == *sts.Spec.Replicas
+	}); err != nil {
+		t.Fatalf("the rollout did not finish within 5m: %s", status)
+	}
+	t.Logf("rollout finished in %s: %s", time.Since(started).Round(time.Second), status)
+	if err := s.WaitLiveWorkers(ctx, lc.rt, 2, 3*time.Minute); err != nil {
+		t.Fatalf("the restarted workers do not serve: %v", err)
+	}
+	final, err := c.ReadOnce(ctx, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(final.Bad) != 0 {
+		t.Errorf("%d of %d files lost over the rollout: %v", len(final.Bad), len(files), final.LastError)
 	}
 }

@@ -37,6 +37,7 @@ func testScaleInLifecycleNextToFluid(ctx context.Context, t *testing.T, rt stack
 		{"scaled back out mid-drain: the cancelled workers serve again and nothing is lost", lc.scaledBackOutMidDrain},
 		{"drain timeout with Force: the worker leaves and a Warning event says so", lc.forcedOnTimeout},
 		{"a Failed worker is replaced at once: the guard never holds it", lc.failedWorkerReplaced},
+		{"kubectl rollout restart of the worker set finishes, nothing lost", lc.rolloutRestarted},
 		{"helm uninstall mid-drain: nothing stays held, the worker that stays serves", lc.uninstalledMidDrain},
 		{"fluid-drain down beyond the guard's heartbeat timeout: Fluid's scale-in goes through, and the runtime is told", lc.downBeyondTheBound},
 		{"runtime deleted mid-drain: everything goes and nothing stays Terminating", lc.deletedMidDrain},
