@@ -29,13 +29,16 @@ const (
 	PropPersist       Property = "a victim holding unpersisted data asks Alluxio to persist it, and asks again only after the persist retry"
 	PropRecache       Property = "a drained worker's persisted files are cached again on the workers that stay, within their free capacity, before it leaves"
 	PropRecacheBound  Property = "recacheTimeout bounds re-caching: then the worker leaves with the rest not cached again, with a Warning event"
+	PropDocumented    Property = "each policy flag, annotation, default and special value (0, empty, Off) means what the README says"
+	PropParsers       Property = "Alluxio's answers and settings (durations, sizes, ports, versions, persistence states, the master's report) are read as Alluxio writes them"
+	PropFluidWiring   Property = "next to Fluid, the controller finds Fluid's master and worker pods through its own cache, drains them, and releases them when their runtime is deleted"
 )
 
 // Properties lists every property, in the README's order.
 var Properties = []Property{
 	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
 	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
-	PropGateOff, PropCondition, PropRequeue, PropLog,
+	PropGateOff, PropCondition, PropRequeue, PropLog, PropDocumented, PropParsers, PropFluidWiring,
 }
 
 const (
@@ -52,6 +55,25 @@ const (
 	recacheOp = "pkg/ddc/alluxio/operations/recache.go"
 	moves     = "pkg/drainfsm/data_moves.go"
 	recache   = "pkg/ddc/alluxio/scalein_recache.go"
+	policyGo  = "pkg/ddc/alluxio/policy.go"
+	fluidPol  = "pkg/ddc/alluxio/fluid_policy.go"
+	fluidMove = "pkg/ddc/alluxio/fluid_policy_moves.go"
+	movesGo   = "pkg/ddc/alluxio/scalein_moves.go"
+	flagsGo   = "cmd/alluxioruntime-controller/main.go"
+	recFlags  = "cmd/alluxioruntime-controller/recache_flags.go"
+	setupGo   = "pkg/ddc/alluxio/setup.go"
+	sizes     = "pkg/ddc/alluxio/operations/unpersisted.go"
+	portsGo   = "pkg/ddc/alluxio/operations/ports.go"
+	versionGo = "pkg/ddc/alluxio/operations/version.go"
+	observeGo = "pkg/ddc/alluxio/operations/observe.go"
+)
+
+// The unit suite narrowed to one package, for the mutants of the
+// documented values and the parsers.
+var (
+	alluxioPkg    = []string{"./pkg/ddc/alluxio/"}
+	operationsPkg = []string{"./pkg/ddc/alluxio/operations/"}
+	commandPkg    = []string{"./cmd/alluxioruntime-controller/"}
 )
 
 // Catalogue is every mutant `make mutants` runs.
@@ -325,5 +347,29 @@ var Catalogue = []Mutant{
 		Name: "fluid-status-conflict-is-error", Property: PropLog,
 		Change: "a Fluid runtime's condition patch that meets Fluid's own status write is returned as an error (a \"Reconciler error\" line)",
 		Edits:  []Edit{{reconcile, "\t\t\treturn r.waitOrFail(ctx, err)\n\t\t}\n\t\treturn res, nil", "\t\t\treturn res, err\n\t\t}\n\t\treturn res, nil"}},
+	},
+	{
+		Name: "refresh-minutes-misread", Property: PropRefresh,
+		Change:   "a refresh interval written in minutes as \"2m\" is read as seconds",
+		Edits:    []Edit{{policyGo, `"m": time.Minute,`, `"m": time.Second,`}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestParseAlluxioDuration|TestFluidRefreshIntervalInMinutes",
+	},
+	{
+		Name: "fluid-recache-limit-zero-refused", Property: PropDocumented,
+		Change:   "the annotation recache-limit=0 is refused as a bad value, and the flag's (no cap) is used",
+		Edits:    []Edit{{fluidMove, "if err != nil || q.Sign() < 0 {", "if err != nil || q.Sign() <= 0 {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidRecache",
+	},
+	{
+		Name: "recache-limit-zero-means-no-cap", Property: PropDocumented,
+		Change:   "a recacheLimit of 0 is taken as no cap instead of \"caches nothing again\"",
+		Edits:    []Edit{{movesGo, "if q == nil {\n\t\treturn 0, false", "if q == nil || q.IsZero() {\n\t\treturn 0, false"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidRecache",
+	},
+	{
+		Name: "recache-limit-flag-zero-refused", Property: PropDocumented,
+		Change:   "--recache-limit=0 is refused at start-up instead of meaning \"caches nothing again\"",
+		Edits:    []Edit{{recFlags, "if err != nil || q.Sign() < 0 {", "if err != nil || q.Sign() <= 0 {"}},
+		UnitPkgs: commandPkg, UnitRun: "^TestFlag",
 	},
 }

@@ -31,6 +31,11 @@ type Mutant struct {
 	Suites []string
 	// EnvtestRun is the -run pattern for the envtest suite, when listed.
 	EnvtestRun string
+	// UnitPkgs and UnitRun narrow the unit suite to these packages and
+	// this -run pattern (default: every unit package, every test), so
+	// that a mutant pinned by a few tests costs only their run.
+	UnitPkgs []string
+	UnitRun  string
 }
 
 // DefaultSuites: the unit tests (state machine and the engine on a fake

@@ -42,7 +42,14 @@ type suite struct {
 func suiteFor(name string, m mutants.Mutant) suite {
 	switch name {
 	case "unit":
-		return suite{pkgs: []string{"./pkg/drainfsm/", "./pkg/ddc/alluxio/", "./pkg/ddc/alluxio/operations/"}, args: []string{"-failfast", "-timeout", "5m"}}
+		s := suite{pkgs: []string{"./pkg/drainfsm/", "./pkg/ddc/alluxio/", "./pkg/ddc/alluxio/operations/"}, args: []string{"-failfast", "-timeout", "5m"}}
+		if len(m.UnitPkgs) > 0 {
+			s.pkgs = m.UnitPkgs
+		}
+		if m.UnitRun != "" {
+			s.args = append(s.args, "-run", m.UnitRun)
+		}
+		return s
 	case "faults":
 		return suite{pkgs: []string{"./test/reliability/"}, args: []string{"-run", "^TestSimulatedSchedules$", "-timeout", "10m"},
 			bin: []string{fmt.Sprintf("-sim-schedules=%d", *flagSchedules), "-stop-on-failure"}}
