@@ -74,7 +74,12 @@ var (
 	alluxioPkg    = []string{"./pkg/ddc/alluxio/"}
 	operationsPkg = []string{"./pkg/ddc/alluxio/operations/"}
 	commandPkg    = []string{"./cmd/alluxioruntime-controller/"}
+	policyPkgs    = []string{"./pkg/ddc/alluxio/", "./cmd/alluxioruntime-controller/"}
 )
+
+// fluidMode is the envtest suite that runs the controller in mode fluid
+// as the command wires it.
+const fluidMode = "./test/envtest/fluidmode/"
 
 // Catalogue is every mutant `make mutants` runs.
 var Catalogue = []Mutant{
@@ -371,5 +376,109 @@ var Catalogue = []Mutant{
 		Change:   "--recache-limit=0 is refused at start-up instead of meaning \"caches nothing again\"",
 		Edits:    []Edit{{recFlags, "if err != nil || q.Sign() < 0 {", "if err != nil || q.Sign() <= 0 {"}},
 		UnitPkgs: commandPkg, UnitRun: "^TestFlag",
+	},
+	{
+		Name: "size-units-misread", Property: PropParsers,
+		Change:   "sizes Alluxio prints in MB are read as KB",
+		Edits:    []Edit{{sizes, `"MB": 20`, `"MB": 10`}},
+		UnitPkgs: operationsPkg, UnitRun: "TestParseAlluxioSize",
+	},
+	{
+		Name: "persisted-state-misread", Property: PropParsers,
+		Change:   "a file Alluxio has not persisted yet (TO_BE_PERSISTED, LOST) counts as persisted",
+		Edits:    []Edit{{sizes, `Persisted: f.PersistenceState == "PERSISTED"`, `Persisted: f.PersistenceState != "NOT_PERSISTED"`}},
+		UnitPkgs: operationsPkg, UnitRun: "TestOnlyPersistedCountsAsSafe|TestUnpersistedData",
+	},
+	{
+		Name: "lost-workers-counted-live", Property: PropParsers,
+		Change:   "the lost workers Alluxio 2.9.0–2.9.3 also list among \"workers\" count as live",
+		Edits:    []Edit{{observeGo, "toWorkerInfos(withoutLost(*info.Workers, info.LostWorkers))", "toWorkerInfos(*info.Workers)"}},
+		UnitPkgs: operationsPkg, UnitRun: "TestObserve",
+	},
+	{
+		Name: "port-precedence-swapped", Property: PropParsers,
+		Change:   "a global port property outranks the worker's own",
+		Edits:    []Edit{{portsGo, `}{{"component properties", component}, {"properties", global}} {`, `}{{"properties", global}, {"component properties", component}} {`}},
+		UnitPkgs: operationsPkg, UnitRun: "TestResolve",
+	},
+	{
+		Name: "container-port-ignored", Property: PropParsers,
+		Change:   "the port Fluid allocated (the pod's container port) is ignored for Alluxio's default",
+		Edits:    []Edit{{portsGo, "if port, ok := ports[portName]; ok {", "if port, ok := ports[portName]; ok && false {"}},
+		UnitPkgs: operationsPkg, UnitRun: "TestResolve",
+	},
+	{
+		Name: "decommission-version-misread", Property: PropParsers,
+		Change:   "Alluxio 2.9.3, which has no decommissionWorker, is taken for one that has",
+		Edits:    []Edit{{versionGo, "(minor == 9 && patch >= 4)", "(minor == 9 && patch >= 3)"}},
+		UnitPkgs: operationsPkg, UnitRun: "TestSupportsDecommission",
+	},
+	{
+		Name: "duration-bare-number-as-seconds", Property: PropParsers,
+		Change:   "a refresh interval written as a bare number (Alluxio: milliseconds) is read as seconds",
+		Edits:    []Edit{{policyGo, `"": time.Millisecond,`, `"": time.Second,`}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestParseAlluxioDuration|TestFluidRefreshIntervalInMinutes",
+	},
+	{
+		Name: "default-drain-timeout-changed", Property: PropDocumented,
+		Change:   "the default drainTimeout (and --drain-timeout) is 5m, not the documented 10m",
+		Edits:    []Edit{{policyGo, "defaultDrainTimeout = 10 * time.Minute", "defaultDrainTimeout = 5 * time.Minute"}},
+		UnitPkgs: policyPkgs, UnitRun: "TestDrainPolicyReadsTheClientsRefreshInterval|TestFluidAnnotationsOverrideEveryFlag|^TestFlagsDefault",
+	},
+	{
+		Name: "default-refresh-interval-changed", Property: PropDocumented,
+		Change:   "without the property, the clients' refresh interval is taken as 1 minute, not Alluxio's 2",
+		Edits:    []Edit{{policyGo, "defaultRefreshInterval = 2 * time.Minute", "defaultRefreshInterval = time.Minute"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestDrainPolicyReadsTheClientsRefreshInterval",
+	},
+	{
+		Name: "on-drain-timeout-annotation-ignored", Property: PropDocumented,
+		Change:   "the annotation scale-in-on-drain-timeout is read but the flag's value kept",
+		Edits:    []Edit{{fluidPol, "\t\t\tout.OnDrainTimeout = action\n", "\t\t\t_ = action\n"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidAnnotationsOverrideEveryFlag",
+	},
+	{
+		Name: "max-concurrent-zero-caps", Property: PropDocumented,
+		Change:   "--max-concurrent=0 (documented: no cap) caps at 0",
+		Edits:    []Edit{{fluidPol, "if p.MaxConcurrent > 0 {", "if p.MaxConcurrent >= 0 {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidMaxConcurrentZeroFlagIsNoCap",
+	},
+	{
+		Name: "fluid-quiet-period-unchecked", Property: PropDocumented,
+		Change:   "an annotated quiet period as long as the drain timeout is accepted",
+		Edits:    []Edit{{fluidPol, "if out.QuietPeriod.Duration >= out.DrainTimeout.Duration {", "if false {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidQuietPeriodMustBeShorterThanTheDrainTimeout",
+	},
+	{
+		Name: "recache-off-annotation-ignored", Property: PropDocumented,
+		Change:   "the annotation scale-in-recache=Off is read but the flag's All kept",
+		Edits:    []Edit{{fluidMove, "\t\t\tout.Recache = mode\n", "\t\t\t_ = mode\n"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidRecachePolicyFromFlagsAndAnnotations",
+	},
+	{
+		Name: "fluid-cache-misses-the-master", Property: PropFluidWiring,
+		Change: "the cache of Fluid's workloads selects only role=alluxio-worker, so Fluid's master pod is never found",
+		Edits: []Edit{{setupGo, `" in (" + datav1alpha1.FluidMasterRole + "," + datav1alpha1.FluidWorkerRole + ")"`,
+			`" in (" + datav1alpha1.FluidWorkerRole + ")"`}},
+		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestFluidScaleInDrainsTheLeavingWorkerBeforeItGoes",
+	},
+	{
+		Name: "fluid-cache-not-started", Property: PropFluidWiring,
+		Change: "the cache of Fluid's workloads is made but never started with the manager",
+		Edits:  []Edit{{setupGo, "return c, mgr.Add(c)", "return c, nil"}},
+		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestFluidScaleInDrainsTheLeavingWorkerBeforeItGoes",
+	},
+	{
+		Name: "fluid-mode-makes-workloads", Property: PropFluidWiring,
+		Change: "--mode=fluid is not passed on: a runtime whose sets Fluid did not make gets the controller's own",
+		Edits:  []Edit{{setupGo, "o.Mode == FluidMode,", "false,"}},
+		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestFluidScaleInDrainsTheLeavingWorkerBeforeItGoes",
+	},
+	{
+		Name: "fluid-runtime-deleted-pods-kept", Property: PropFluidWiring,
+		Change: "a deleted runtime's pods that Fluid's chart made keep the finalizer",
+		Edits: []Edit{{reconcile, `r.releasePods(ctx, pods.Items, "runtime gone"), r.releaseFluidPods(ctx, runtime, "runtime gone")`,
+			`r.releasePods(ctx, pods.Items, "runtime gone")`}},
+		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestRuntimeDeletedMidDrainLeavesNoFluidPodBehind",
 	},
 }

@@ -102,3 +102,72 @@ func TestFluidRecacheWithoutALimitCachesEveryPersistedFileAgain(t *testing.T) {
 	e.g.Expect(strings.Join(seen, ",")).To(ContainSubstring("Recaching"))
 	e.g.Expect(e.master.recachedPaths()).To(HaveLen(8))
 }
+
+// Each annotation of the README's table overrides its flag for one
+// runtime; without annotations the flags' values are the policy.
+func TestFluidAnnotationsOverrideEveryFlag(t *testing.T) {
+	g := NewWithT(t)
+	flags := DefaultFluidPolicy()
+	flags.MaxConcurrent = 3
+	got, problems := flags.policyFor(runtimeAnnotated(nil))
+	g.Expect(problems).To(BeEmpty())
+	g.Expect(got.DrainTimeout.Duration).To(Equal(10 * time.Minute))
+	g.Expect(got.OnDrainTimeout).To(Equal(datav1alpha1.DrainTimeoutWait))
+	g.Expect(got.QuietPeriod.Duration).To(Equal(20 * time.Second))
+	g.Expect(got.PollInterval.Duration).To(Equal(5 * time.Second))
+	g.Expect(*got.MaxConcurrent).To(Equal(int32(3)))
+
+	got, problems = flags.policyFor(runtimeAnnotated(map[string]string{
+		datav1alpha1.DrainTimeoutAnnotation:   "3m",
+		datav1alpha1.OnDrainTimeoutAnnotation: "Force",
+		datav1alpha1.QuietPeriodAnnotation:    "7s",
+		datav1alpha1.PollIntervalAnnotation:   "2s",
+		datav1alpha1.MaxConcurrentAnnotation:  "1",
+	}))
+	g.Expect(problems).To(BeEmpty())
+	g.Expect(got.DrainTimeout.Duration).To(Equal(3 * time.Minute))
+	g.Expect(got.OnDrainTimeout).To(Equal(datav1alpha1.DrainTimeoutForce))
+	g.Expect(got.QuietPeriod.Duration).To(Equal(7 * time.Second))
+	g.Expect(got.PollInterval.Duration).To(Equal(2 * time.Second))
+	g.Expect(*got.MaxConcurrent).To(Equal(int32(1)))
+}
+
+// The flag --max-concurrent=0 means no cap, not "none at a time".
+func TestFluidMaxConcurrentZeroFlagIsNoCap(t *testing.T) {
+	g := NewWithT(t)
+	got, _ := DefaultFluidPolicy().policyFor(runtimeAnnotated(nil))
+	g.Expect(got.MaxConcurrent).To(BeNil(), "0: no cap")
+}
+
+// An annotated quiet period not shorter than the drain timeout is refused,
+// naming both, and the flags' pair is used (a worker could never count as
+// drained before it timed out).
+func TestFluidQuietPeriodMustBeShorterThanTheDrainTimeout(t *testing.T) {
+	g := NewWithT(t)
+	got, problems := DefaultFluidPolicy().policyFor(runtimeAnnotated(map[string]string{
+		datav1alpha1.QuietPeriodAnnotation: "15m",
+	}))
+	g.Expect(problems).To(ConsistOf(ContainSubstring("the quiet period 15m0s must be shorter than the drain timeout 10m0s")))
+	g.Expect(got.QuietPeriod.Duration).To(Equal(20 * time.Second))
+	g.Expect(got.DrainTimeout.Duration).To(Equal(10 * time.Minute))
+}
+
+// Bad values of the other annotations are named, and the flags used.
+func TestBadFluidAnnotationsAreNamedAndTheFlagsUsed(t *testing.T) {
+	g := NewWithT(t)
+	got, problems := DefaultFluidPolicy().policyFor(runtimeAnnotated(map[string]string{
+		datav1alpha1.DrainTimeoutAnnotation:   "-1m",
+		datav1alpha1.OnDrainTimeoutAnnotation: "Later",
+		datav1alpha1.PollIntervalAnnotation:   "0s",
+		datav1alpha1.MaxConcurrentAnnotation:  "0",
+	}))
+	g.Expect(problems).To(HaveLen(4))
+	for _, key := range []string{datav1alpha1.DrainTimeoutAnnotation, datav1alpha1.OnDrainTimeoutAnnotation,
+		datav1alpha1.PollIntervalAnnotation, datav1alpha1.MaxConcurrentAnnotation} {
+		g.Expect(strings.Join(problems, "\n")).To(ContainSubstring(key))
+	}
+	g.Expect(got.DrainTimeout.Duration).To(Equal(10 * time.Minute))
+	g.Expect(got.OnDrainTimeout).To(Equal(datav1alpha1.DrainTimeoutWait))
+	g.Expect(got.PollInterval.Duration).To(Equal(5 * time.Second))
+	g.Expect(got.MaxConcurrent).To(BeNil())
+}

@@ -61,7 +61,11 @@ func suiteFor(name string, m mutants.Mutant) suite {
 		if run == "" {
 			run = "."
 		}
-		return suite{pkgs: []string{"./test/envtest/scalein/"}, args: []string{"-failfast", "-run", run, "-timeout", "15m"}}
+		pkg := m.EnvtestPkg
+		if pkg == "" {
+			pkg = "./test/envtest/scalein/"
+		}
+		return suite{pkgs: []string{pkg}, args: []string{"-failfast", "-run", run, "-timeout", "15m"}}
 	}
 	panic("unknown suite " + name)
 }
