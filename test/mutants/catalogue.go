@@ -66,6 +66,7 @@ const (
 	portsGo   = "pkg/ddc/alluxio/operations/ports.go"
 	versionGo = "pkg/ddc/alluxio/operations/version.go"
 	observeGo = "pkg/ddc/alluxio/operations/observe.go"
+	fluidStat = "pkg/ddc/alluxio/fluid_status.go"
 )
 
 // The unit suite narrowed to one package, for the mutants of the
@@ -480,5 +481,48 @@ var Catalogue = []Mutant{
 		Edits: []Edit{{reconcile, `r.releasePods(ctx, pods.Items, "runtime gone"), r.releaseFluidPods(ctx, runtime, "runtime gone")`,
 			`r.releasePods(ctx, pods.Items, "runtime gone")`}},
 		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestRuntimeDeletedMidDrainLeavesNoFluidPodBehind",
+	},
+	{
+		Name: "victim-annotation-ignored", Property: PropVictim,
+		Change: "a worker annotated scale-in-victim=true is not chosen first",
+		Edits: []Edit{{selection, `if d := boolRank(b.pod.Annotations[datav1alpha1.ScaleInVictimAnnotation] == "true") - boolRank(a.pod.Annotations[datav1alpha1.ScaleInVictimAnnotation] == "true"); d != 0 {`,
+			"if d := 0; d != 0 {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestChooseLeaving",
+	},
+	{
+		Name: "least-cached-ignored", Property: PropVictim,
+		Change:   "victimSelection LeastCached picks the highest ordinals instead",
+		Edits:    []Edit{{selection, "if rt.Spec.ScaleIn.VictimSelection == datav1alpha1.LeastCached {", "if false {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestChooseLeaving",
+	},
+	{
+		Name: "recache-off-ignored", Property: PropDocumented,
+		Change:   "recache: Off still caches a drained worker's files again",
+		Edits:    []Edit{{movesGo, "return rt.Spec.ScaleIn.Recache != datav1alpha1.RecacheOff", "return true"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestRecacheOffLeavesWithoutRecaching",
+	},
+	{
+		Name: "recache-limit-ignored", Property: PropDocumented,
+		Change:   "recacheLimit is not applied: every file that fits is cached again",
+		Edits:    []Edit{{movesGo, "return max(q.Value(), 0), true", "return 0, false"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestRecacheLimitCapsTheBytesCachedAgain",
+	},
+	{
+		Name: "flag-on-drain-timeout-ignored", Property: PropDocumented,
+		Change:   "--on-drain-timeout=Force is accepted but Wait kept",
+		Edits:    []Edit{{flagsGo, "\t\to.fluidPolicy.OnDrainTimeout = action\n", "\t\t_ = action\n"}},
+		UnitPkgs: commandPkg, UnitRun: "^TestFlag",
+	},
+	{
+		Name: "flag-quiet-period-unchecked", Property: PropDocumented,
+		Change:   "--quiet-period not shorter than --drain-timeout starts the controller",
+		Edits:    []Edit{{flagsGo, "case p.QuietPeriod >= p.DrainTimeout:", "case false:"}},
+		UnitPkgs: commandPkg, UnitRun: "^TestFlag",
+	},
+	{
+		Name: "fluid-summary-not-written", Property: PropFluidWiring,
+		Change:   "the scale-in summary is never kept on Fluid's master pod",
+		Edits:    []Edit{{fluidStat, "if err := writeScaleInSummary(ctx, r.Client, master, scratch.Status.ScaleIn); err != nil {", "if err := error(nil); err != nil {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluid",
 	},
 }
