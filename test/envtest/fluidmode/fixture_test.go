@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -197,6 +198,12 @@ func (l *logRecorder) Error(err error, msg string, kv ...any) {
 }
 func (l *logRecorder) WithValues(...any) logr.LogSink { return l }
 func (l *logRecorder) WithName(string) logr.LogSink   { return l }
+
+func (l *logRecorder) errorList() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.errors)
+}
 
 func (l *logRecorder) errorLines() string {
 	l.mu.Lock()

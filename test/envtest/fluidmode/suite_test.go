@@ -18,6 +18,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -73,6 +78,10 @@ func run(m *testing.M) int {
 			fmt.Println(err)
 			return 1
 		}
+		if err := waitGuardInForce(ctx); err != nil {
+			fmt.Println(err)
+			return 1
+		}
 		return m.Run()
 	})
 }
@@ -98,5 +107,41 @@ func applyFile(ctx context.Context, path string) error {
 		if err := k8s.Create(ctx, u); err != nil {
 			return fmt.Errorf("%s: create %s %s: %w", path, u.GetKind(), u.GetName(), err)
 		}
+	}
+}
+
+// waitGuardInForce waits until the API server enforces the guard (a new
+// policy takes about a second): until then the StatefulSet controller's
+// deletes would pass. It asks, in a dry run, to delete an undrained
+// worker pod as the StatefulSet controller.
+func waitGuardInForce(ctx context.Context) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "guard-probe-"}}
+	if err := k8s.Create(ctx, ns); err != nil {
+		return err
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "probe-worker-0", Labels: map[string]string{datav1alpha1.FluidRoleLabel: "alluxio-worker"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "alluxio-worker", Image: "alluxio/alluxio:2.9.6"}}},
+	}
+	if err := k8s.Create(ctx, pod); err != nil {
+		return err
+	}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:kube-system:statefulset-controller",
+		Groups: []string{"system:authenticated", "system:serviceaccounts", "system:serviceaccounts:kube-system"}}
+	statefulSetController, err := client.New(cfg, client.Options{Scheme: framework.Scheme()})
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := statefulSetController.Delete(ctx, pod.DeepCopy(), client.DryRunAll)
+		if apierrors.IsForbidden(err) || apierrors.IsInvalid(err) {
+			return k8s.Delete(ctx, pod)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the worker drain guard is not in force after 30s (a dry-run delete as the StatefulSet controller got %v)", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
