@@ -71,6 +71,7 @@ test: ## Everything CI runs: checks, unit tests (and with -race), envtest, e2e, 
 	E2E=1 FLUID_SRC="$(FLUID_TREE)" go test $(GO_TEST_FLAGS) $(PKGS)
 	go test -race $(GO_TEST_FLAGS) $(RACE_PKGS)
 	RELIABILITY_SIM_SCHEDULES=$(RACE_SIM_SCHEDULES) go test -race $(GO_TEST_FLAGS) -run '^TestSimulatedSchedules$$' ./test/reliability/
+	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory mutants
 	@if [ "$${SKIP_REAL_ALLUXIO:-}" = 1 ]; then \
 		echo "NOTICE: test/conformance was SKIPPED (SKIP_REAL_ALLUXIO=1): the emulator was not compared with real Alluxio."; fi
@@ -90,10 +91,26 @@ conformance-prereqs:
 mutants: ## Run every mutant of test/mutants against the fast suites; fails if one survives (MUTANTS_FLAGS="-run name -v").
 	go run ./test/mutants/cmd/mutants $(MUTANTS_FLAGS)
 
+# Go native fuzz targets over the parsers of Alluxio's answers and
+# settings, as package:target (`go test -fuzz` takes one of each).
+FUZZ_TARGETS := \
+	./pkg/ddc/alluxio/:FuzzParseAlluxioDuration \
+	./pkg/ddc/alluxio/operations/:FuzzParseAlluxioSize \
+	./pkg/ddc/alluxio/operations/:FuzzResolveWorkerPorts \
+	./pkg/ddc/alluxio/operations/:FuzzSupportsDecommission \
+	./pkg/ddc/alluxio/operations/:FuzzObserveMasterInfo \
+	./pkg/ddc/alluxio/operations/:FuzzCachedFiles
+FUZZTIME ?= 3s
+
+.PHONY: fuzz
+fuzz: ## Fuzz each parser of Alluxio's answers for FUZZTIME (3s; make soak: 2m). A failing input lands in the package's testdata/fuzz.
+	hack/fuzz/run.sh $(FUZZTIME) $(FUZZ_TARGETS)
+
 .PHONY: soak
-soak: ## Thousands of randomized fault schedules: simulated (RELIABILITY_SIM_SCHEDULES, default 5000) and on the emulator (RELIABILITY_SCHEDULES, default 5000).
+soak: ## Thousands of randomized fault schedules: simulated (RELIABILITY_SIM_SCHEDULES, default 5000) and on the emulator (RELIABILITY_SCHEDULES, default 5000); then each fuzz target for SOAK_FUZZTIME (2m).
 	RELIABILITY_SIM_SCHEDULES=$${RELIABILITY_SIM_SCHEDULES:-5000} go test -count=1 -timeout 0 -v -run '^TestSimulatedSchedules$$' ./test/reliability/
 	RELIABILITY_SCHEDULES=$${RELIABILITY_SCHEDULES:-5000} go test -count=1 -timeout 0 -v -run '^TestSchedules$$' ./test/reliability/
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$${SOAK_FUZZTIME:-2m}
 
 .PHONY: test-binaries
 test-binaries: $(K8S_BIN)/etcd $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-controller-manager ## Build etcd, kube-apiserver and kube-controller-manager from Go modules.

@@ -31,13 +31,16 @@ const (
 	PropRecacheBound  Property = "recacheTimeout bounds re-caching: then the worker leaves with the rest not cached again, with a Warning event"
 	PropGuardScope    Property = "next to Fluid the admission guard holds only the workers fluid-drain will drain: labelled while the gate is on and the runtime not opted out or deleted, never with a finalizer"
 	PropGuardBound    Property = "a controller that is down or gone holds Fluid's scale-ins no longer than the guard's heartbeat timeout, and the runtime is told when the guard lapsed"
+	PropDocumented    Property = "each policy flag, annotation, default and special value (0, empty, Off) means what the README says"
+	PropParsers       Property = "Alluxio's answers and settings (durations, sizes, ports, versions, persistence states, the master's report) are read as Alluxio writes them"
+	PropFluidWiring   Property = "next to Fluid, the controller finds Fluid's master and worker pods through its own cache, drains them, and releases them when their runtime is deleted"
 )
 
 // Properties lists every property, in the README's order.
 var Properties = []Property{
 	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
 	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
-	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog,
+	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog, PropDocumented, PropParsers, PropFluidWiring,
 }
 
 const (
@@ -56,7 +59,32 @@ const (
 	recache   = "pkg/ddc/alluxio/scalein_recache.go"
 	fluidRec  = "pkg/ddc/alluxio/fluid_reconcile.go"
 	heartbeat = "pkg/ddc/alluxio/guard/heartbeat.go"
+	policyGo  = "pkg/ddc/alluxio/policy.go"
+	fluidPol  = "pkg/ddc/alluxio/fluid_policy.go"
+	fluidMove = "pkg/ddc/alluxio/fluid_policy_moves.go"
+	movesGo   = "pkg/ddc/alluxio/scalein_moves.go"
+	flagsGo   = "cmd/alluxioruntime-controller/main.go"
+	recFlags  = "cmd/alluxioruntime-controller/recache_flags.go"
+	setupGo   = "pkg/ddc/alluxio/setup.go"
+	sizes     = "pkg/ddc/alluxio/operations/unpersisted.go"
+	portsGo   = "pkg/ddc/alluxio/operations/ports.go"
+	versionGo = "pkg/ddc/alluxio/operations/version.go"
+	observeGo = "pkg/ddc/alluxio/operations/observe.go"
+	fluidStat = "pkg/ddc/alluxio/fluid_status.go"
 )
+
+// The unit suite narrowed to one package, for the mutants of the
+// documented values and the parsers.
+var (
+	alluxioPkg    = []string{"./pkg/ddc/alluxio/"}
+	operationsPkg = []string{"./pkg/ddc/alluxio/operations/"}
+	commandPkg    = []string{"./cmd/alluxioruntime-controller/"}
+	policyPkgs    = []string{"./pkg/ddc/alluxio/", "./cmd/alluxioruntime-controller/"}
+)
+
+// fluidMode is the envtest suite that runs the controller in mode fluid
+// as the command wires it.
+const fluidMode = "./test/envtest/fluidmode/"
 
 // Catalogue is every mutant `make mutants` runs.
 var Catalogue = []Mutant{
@@ -364,5 +392,176 @@ var Catalogue = []Mutant{
 		Name: "rollout-held", Property: PropGuardScope,
 		Change: "the pods a rolling update of Fluid's worker set replaces stay under the guard, so the rollout never finishes",
 		Edits:  []Edit{{fluidRec, "return ordinal >= partition && ordinal < newFluidWorkers(sts).replicas()", "return false && ordinal >= partition"}},
+	},
+	{
+		Name: "refresh-minutes-misread", Property: PropRefresh,
+		Change:   "a refresh interval written in minutes as \"2m\" is read as seconds",
+		Edits:    []Edit{{policyGo, `"m": time.Minute,`, `"m": time.Second,`}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestParseAlluxioDuration|TestFluidRefreshIntervalInMinutes",
+	},
+	{
+		Name: "fluid-recache-limit-zero-refused", Property: PropDocumented,
+		Change:   "the annotation recache-limit=0 is refused as a bad value, and the flag's (no cap) is used",
+		Edits:    []Edit{{fluidMove, "if err != nil || q.Sign() < 0 {", "if err != nil || q.Sign() <= 0 {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidRecache",
+	},
+	{
+		Name: "recache-limit-zero-means-no-cap", Property: PropDocumented,
+		Change:   "a recacheLimit of 0 is taken as no cap instead of \"caches nothing again\"",
+		Edits:    []Edit{{movesGo, "if q == nil {\n\t\treturn 0, false", "if q == nil || q.IsZero() {\n\t\treturn 0, false"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidRecache",
+	},
+	{
+		Name: "recache-limit-flag-zero-refused", Property: PropDocumented,
+		Change:   "--recache-limit=0 is refused at start-up instead of meaning \"caches nothing again\"",
+		Edits:    []Edit{{recFlags, "if err != nil || q.Sign() < 0 {", "if err != nil || q.Sign() <= 0 {"}},
+		UnitPkgs: commandPkg, UnitRun: "^TestFlag",
+	},
+	{
+		Name: "size-units-misread", Property: PropParsers,
+		Change:   "sizes Alluxio prints in MB are read as KB",
+		Edits:    []Edit{{sizes, `"MB": 20`, `"MB": 10`}},
+		UnitPkgs: operationsPkg, UnitRun: "TestParseAlluxioSize",
+	},
+	{
+		Name: "persisted-state-misread", Property: PropParsers,
+		Change:   "a file Alluxio has not persisted yet (TO_BE_PERSISTED, LOST) counts as persisted",
+		Edits:    []Edit{{sizes, `Persisted: f.PersistenceState == "PERSISTED"`, `Persisted: f.PersistenceState != "NOT_PERSISTED"`}},
+		UnitPkgs: operationsPkg, UnitRun: "TestOnlyPersistedCountsAsSafe|TestUnpersistedData",
+	},
+	{
+		Name: "lost-workers-counted-live", Property: PropParsers,
+		Change:   "the lost workers Alluxio 2.9.0–2.9.3 also list among \"workers\" count as live",
+		Edits:    []Edit{{observeGo, "toWorkerInfos(withoutLost(*info.Workers, info.LostWorkers))", "toWorkerInfos(*info.Workers)"}},
+		UnitPkgs: operationsPkg, UnitRun: "TestObserve",
+	},
+	{
+		Name: "port-precedence-swapped", Property: PropParsers,
+		Change:   "a global port property outranks the worker's own",
+		Edits:    []Edit{{portsGo, `}{{"component properties", component}, {"properties", global}} {`, `}{{"properties", global}, {"component properties", component}} {`}},
+		UnitPkgs: operationsPkg, UnitRun: "TestResolve",
+	},
+	{
+		Name: "container-port-ignored", Property: PropParsers,
+		Change:   "the port Fluid allocated (the pod's container port) is ignored for Alluxio's default",
+		Edits:    []Edit{{portsGo, "if port, ok := ports[portName]; ok {", "if port, ok := ports[portName]; ok && false {"}},
+		UnitPkgs: operationsPkg, UnitRun: "TestResolve",
+	},
+	{
+		Name: "decommission-version-misread", Property: PropParsers,
+		Change:   "Alluxio 2.9.3, which has no decommissionWorker, is taken for one that has",
+		Edits:    []Edit{{versionGo, "(minor == 9 && patch >= 4)", "(minor == 9 && patch >= 3)"}},
+		UnitPkgs: operationsPkg, UnitRun: "TestSupportsDecommission",
+	},
+	{
+		Name: "duration-bare-number-as-seconds", Property: PropParsers,
+		Change:   "a refresh interval written as a bare number (Alluxio: milliseconds) is read as seconds",
+		Edits:    []Edit{{policyGo, `"": time.Millisecond,`, `"": time.Second,`}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestParseAlluxioDuration|TestFluidRefreshIntervalInMinutes",
+	},
+	{
+		Name: "default-drain-timeout-changed", Property: PropDocumented,
+		Change:   "the default drainTimeout (and --drain-timeout) is 5m, not the documented 10m",
+		Edits:    []Edit{{policyGo, "defaultDrainTimeout = 10 * time.Minute", "defaultDrainTimeout = 5 * time.Minute"}},
+		UnitPkgs: policyPkgs, UnitRun: "TestDrainPolicyReadsTheClientsRefreshInterval|TestFluidAnnotationsOverrideEveryFlag|^TestFlagsDefault",
+	},
+	{
+		Name: "default-refresh-interval-changed", Property: PropDocumented,
+		Change:   "without the property, the clients' refresh interval is taken as 1 minute, not Alluxio's 2",
+		Edits:    []Edit{{policyGo, "defaultRefreshInterval = 2 * time.Minute", "defaultRefreshInterval = time.Minute"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestDrainPolicyReadsTheClientsRefreshInterval",
+	},
+	{
+		Name: "on-drain-timeout-annotation-ignored", Property: PropDocumented,
+		Change:   "the annotation scale-in-on-drain-timeout is read but the flag's value kept",
+		Edits:    []Edit{{fluidPol, "\t\t\tout.OnDrainTimeout = action\n", "\t\t\t_ = action\n"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidAnnotationsOverrideEveryFlag",
+	},
+	{
+		Name: "max-concurrent-zero-caps", Property: PropDocumented,
+		Change:   "--max-concurrent=0 (documented: no cap) caps at 0",
+		Edits:    []Edit{{fluidPol, "if p.MaxConcurrent > 0 {", "if p.MaxConcurrent >= 0 {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidMaxConcurrentZeroFlagIsNoCap",
+	},
+	{
+		Name: "fluid-quiet-period-unchecked", Property: PropDocumented,
+		Change:   "an annotated quiet period as long as the drain timeout is accepted",
+		Edits:    []Edit{{fluidPol, "if out.QuietPeriod.Duration >= out.DrainTimeout.Duration {", "if false {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidQuietPeriodMustBeShorterThanTheDrainTimeout",
+	},
+	{
+		Name: "recache-off-annotation-ignored", Property: PropDocumented,
+		Change:   "the annotation scale-in-recache=Off is read but the flag's All kept",
+		Edits:    []Edit{{fluidMove, "\t\t\tout.Recache = mode\n", "\t\t\t_ = mode\n"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidRecachePolicyFromFlagsAndAnnotations",
+	},
+	{
+		Name: "fluid-cache-misses-the-master", Property: PropFluidWiring,
+		Change: "the cache of Fluid's workloads selects only role=alluxio-worker, so Fluid's master pod is never found",
+		Edits: []Edit{{setupGo, `" in (" + datav1alpha1.FluidMasterRole + "," + datav1alpha1.FluidWorkerRole + ")"`,
+			`" in (" + datav1alpha1.FluidWorkerRole + ")"`}},
+		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestFluidScaleInDrainsTheLeavingWorkerBeforeItGoes",
+	},
+	{
+		Name: "fluid-cache-not-started", Property: PropFluidWiring,
+		Change: "the cache of Fluid's workloads is made but never started with the manager",
+		Edits:  []Edit{{setupGo, "return c, mgr.Add(c)", "return c, nil"}},
+		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestFluidScaleInDrainsTheLeavingWorkerBeforeItGoes",
+	},
+	{
+		Name: "fluid-mode-makes-workloads", Property: PropFluidWiring,
+		Change: "--mode=fluid is not passed on: a runtime whose sets Fluid did not make gets the controller's own",
+		Edits:  []Edit{{setupGo, "o.Mode == FluidMode,", "false,"}},
+		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestFluidScaleInDrainsTheLeavingWorkerBeforeItGoes",
+	},
+	{
+		Name: "fluid-runtime-deleted-pods-kept", Property: PropFluidWiring,
+		Change: "a deleted runtime's pods that Fluid's chart made keep the finalizer",
+		Edits: []Edit{{reconcile, `r.releasePods(ctx, pods.Items, "runtime gone"), r.releaseFluidPods(ctx, runtime, "runtime gone")`,
+			`r.releasePods(ctx, pods.Items, "runtime gone")`}},
+		Suites: []string{"envtest"}, EnvtestPkg: fluidMode, EnvtestRun: "TestRuntimeDeletedMidDrainLeavesNoFluidPodBehind",
+	},
+	{
+		Name: "victim-annotation-ignored", Property: PropVictim,
+		Change: "a worker annotated scale-in-victim=true is not chosen first",
+		Edits: []Edit{{selection, `if d := boolRank(b.pod.Annotations[datav1alpha1.ScaleInVictimAnnotation] == "true") - boolRank(a.pod.Annotations[datav1alpha1.ScaleInVictimAnnotation] == "true"); d != 0 {`,
+			"if d := 0; d != 0 {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestChooseLeaving",
+	},
+	{
+		Name: "least-cached-ignored", Property: PropVictim,
+		Change:   "victimSelection LeastCached picks the highest ordinals instead",
+		Edits:    []Edit{{selection, "if rt.Spec.ScaleIn.VictimSelection == datav1alpha1.LeastCached {", "if false {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestChooseLeaving",
+	},
+	{
+		Name: "recache-off-ignored", Property: PropDocumented,
+		Change:   "recache: Off still caches a drained worker's files again",
+		Edits:    []Edit{{movesGo, "return rt.Spec.ScaleIn.Recache != datav1alpha1.RecacheOff", "return true"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestRecacheOffLeavesWithoutRecaching",
+	},
+	{
+		Name: "recache-limit-ignored", Property: PropDocumented,
+		Change:   "recacheLimit is not applied: every file that fits is cached again",
+		Edits:    []Edit{{movesGo, "return max(q.Value(), 0), true", "return 0, false"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestRecacheLimitCapsTheBytesCachedAgain",
+	},
+	{
+		Name: "flag-on-drain-timeout-ignored", Property: PropDocumented,
+		Change:   "--on-drain-timeout=Force is accepted but Wait kept",
+		Edits:    []Edit{{flagsGo, "\t\to.fluidPolicy.OnDrainTimeout = action\n", "\t\t_ = action\n"}},
+		UnitPkgs: commandPkg, UnitRun: "^TestFlag",
+	},
+	{
+		Name: "flag-quiet-period-unchecked", Property: PropDocumented,
+		Change:   "--quiet-period not shorter than --drain-timeout starts the controller",
+		Edits:    []Edit{{flagsGo, "case p.QuietPeriod >= p.DrainTimeout:", "case false:"}},
+		UnitPkgs: commandPkg, UnitRun: "^TestFlag",
+	},
+	{
+		Name: "fluid-summary-not-written", Property: PropFluidWiring,
+		Change:   "the scale-in summary is never kept on Fluid's master pod",
+		Edits:    []Edit{{fluidStat, "if err := writeScaleInSummary(ctx, r.Client, master, scratch.Status.ScaleIn); err != nil {", "if err := error(nil); err != nil {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluid",
 	},
 }

@@ -29,8 +29,15 @@ type Mutant struct {
 	// Suites are the suites run against the mutant, in order, until one
 	// kills it. Empty: DefaultSuites.
 	Suites []string
-	// EnvtestRun is the -run pattern for the envtest suite, when listed.
+	// EnvtestRun is the -run pattern for the envtest suite, when listed;
+	// EnvtestPkg its package (default ./test/envtest/scalein/).
 	EnvtestRun string
+	EnvtestPkg string
+	// UnitPkgs and UnitRun narrow the unit suite to these packages and
+	// this -run pattern (default: every unit package, every test), so
+	// that a mutant pinned by a few tests costs only their run.
+	UnitPkgs []string
+	UnitRun  string
 }
 
 // DefaultSuites: the unit tests (state machine and the engine on a fake

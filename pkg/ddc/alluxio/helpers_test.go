@@ -18,6 +18,7 @@ func TestParseAlluxioDuration(t *testing.T) {
 	cases := map[string]time.Duration{
 		"2min": 2 * time.Minute, "30sec": 30 * time.Second, "500ms": 500 * time.Millisecond,
 		"1h": time.Hour, "2s": 2 * time.Second, "120000": 2 * time.Minute, "1.5min": 90 * time.Second,
+		"2m": 2 * time.Minute, "3minutes": 3 * time.Minute, "3 min": 3 * time.Minute,
 	}
 	for in, want := range cases {
 		t.Run(in, func(t *testing.T) {

@@ -39,19 +39,22 @@ func (e *Emulators) get(namespace string) (*emulator.Cluster, bool) {
 }
 
 // PodRunning starts what the pod runs: the master serves on its pod IP,
-// a worker registers with the master.
+// a worker registers with the master. Both the controller's own pods and
+// the ones Fluid's chart makes (role=alluxio-master|alluxio-worker) run,
+// on the ports their containers name "rpc" and "web" (Alluxio's defaults
+// when unnamed).
 func (e *Emulators) PodRunning(pod *corev1.Pod) {
 	emu, ok := e.get(pod.Namespace)
 	if !ok {
 		return
 	}
-	switch pod.Labels[datav1alpha1.ComponentLabel] {
+	switch role(pod) {
 	case datav1alpha1.MasterComponent:
-		if err := emu.StartMaster(pod.Status.PodIP + ":19999"); err != nil {
+		if err := emu.StartMaster(fmt.Sprintf("%s:%d", pod.Status.PodIP, namedPort(pod, "web", operations.DefaultMasterWebPort))); err != nil {
 			fmt.Println("emulated master:", err)
 		}
 	case datav1alpha1.WorkerComponent:
-		if _, err := emu.AddWorker(pod.Status.PodIP, 29999, 30000); err != nil {
+		if _, err := emu.AddWorker(pod.Status.PodIP, namedPort(pod, "rpc", operations.DefaultWorkerRPCPort), namedPort(pod, "web", operations.DefaultWorkerWebPort)); err != nil {
 			fmt.Println("emulated worker:", err)
 		}
 	}
@@ -60,10 +63,33 @@ func (e *Emulators) PodRunning(pod *corev1.Pod) {
 // PodGone stops the worker process of a pod that is gone.
 func (e *Emulators) PodGone(pod *corev1.Pod) {
 	emu, ok := e.get(pod.Namespace)
-	if !ok || pod.Labels[datav1alpha1.ComponentLabel] != datav1alpha1.WorkerComponent {
+	if !ok || role(pod) != datav1alpha1.WorkerComponent {
 		return
 	}
-	emu.RemoveWorker(pod.Status.PodIP, 30000)
+	emu.RemoveWorker(pod.Status.PodIP, namedPort(pod, "web", operations.DefaultWorkerWebPort))
+}
+
+// role is the Alluxio process a pod runs, by the controller's label or
+// Fluid's chart's.
+func role(pod *corev1.Pod) string {
+	switch pod.Labels[datav1alpha1.FluidRoleLabel] {
+	case datav1alpha1.FluidMasterRole:
+		return datav1alpha1.MasterComponent
+	case datav1alpha1.FluidWorkerRole:
+		return datav1alpha1.WorkerComponent
+	}
+	return pod.Labels[datav1alpha1.ComponentLabel]
+}
+
+// namedPort is the port the pod's first container names name.
+func namedPort(pod *corev1.Pod, name string, def int32) int32 {
+	if len(pod.Spec.Containers) == 0 {
+		return def
+	}
+	if p, ok := operations.ContainerPorts(pod, pod.Spec.Containers[0].Name)[name]; ok {
+		return int32(p)
+	}
+	return def
 }
 
 // Exec implements operations.Executor: the command the controller would

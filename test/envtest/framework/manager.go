@@ -39,6 +39,10 @@ type ManagerOptions struct {
 	// WrapTransport, when set, wraps the manager's API transport (e.g. to
 	// count requests).
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Mode and FluidPolicy are the command's --mode and policy flags
+	// (defaults: standalone, the flags' defaults).
+	Mode        alluxio.Mode
+	FluidPolicy *alluxio.FluidPolicy
 }
 
 // Manager is a running controller manager.
@@ -88,6 +92,8 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		return nil, fmt.Errorf("new manager: %w", err)
 	}
 	if _, err := alluxio.Setup(mgr, alluxio.Options{
+		Mode:                    o.Mode,
+		FluidPolicy:             o.FluidPolicy,
 		Gates:                   o.Gates,
 		Alluxio:                 o.Connector,
 		MaxConcurrentReconciles: max(o.MaxConcurrentReconciles, 2),

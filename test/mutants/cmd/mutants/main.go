@@ -42,7 +42,14 @@ type suite struct {
 func suiteFor(name string, m mutants.Mutant) suite {
 	switch name {
 	case "unit":
-		return suite{pkgs: []string{"./pkg/drainfsm/", "./pkg/ddc/alluxio/", "./pkg/ddc/alluxio/operations/", "./pkg/ddc/alluxio/guard/"}, args: []string{"-failfast", "-timeout", "5m"}}
+		s := suite{pkgs: []string{"./pkg/drainfsm/", "./pkg/ddc/alluxio/", "./pkg/ddc/alluxio/operations/", "./pkg/ddc/alluxio/guard/"}, args: []string{"-failfast", "-timeout", "5m"}}
+		if len(m.UnitPkgs) > 0 {
+			s.pkgs = m.UnitPkgs
+		}
+		if m.UnitRun != "" {
+			s.args = append(s.args, "-run", m.UnitRun)
+		}
+		return s
 	case "faults":
 		return suite{pkgs: []string{"./test/reliability/"}, args: []string{"-run", "^TestSimulatedSchedules$", "-timeout", "10m"},
 			bin: []string{fmt.Sprintf("-sim-schedules=%d", *flagSchedules), "-stop-on-failure"}}
@@ -54,7 +61,11 @@ func suiteFor(name string, m mutants.Mutant) suite {
 		if run == "" {
 			run = "."
 		}
-		return suite{pkgs: []string{"./test/envtest/scalein/"}, args: []string{"-failfast", "-run", run, "-timeout", "15m"}}
+		pkg := m.EnvtestPkg
+		if pkg == "" {
+			pkg = "./test/envtest/scalein/"
+		}
+		return suite{pkgs: []string{pkg}, args: []string{"-failfast", "-run", run, "-timeout", "15m"}}
 	}
 	panic("unknown suite " + name)
 }
