@@ -32,8 +32,10 @@ func (r *Reconciler) writeFluidStatus(ctx context.Context, rt, scratch *datav1al
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(datav1alpha1.GroupVersion.WithKind("AlluxioRuntime"))
+	// A runtime deleted meanwhile has no condition to tell: the
+	// reconcile its deletion brings releases its pods.
 	if err := r.reader().Get(ctx, client.ObjectKeyFromObject(rt), u); err != nil {
-		return fmt.Errorf("read runtime %s: %w", rt.Name, err)
+		return client.IgnoreNotFound(fmt.Errorf("read runtime %s: %w", rt.Name, err))
 	}
 	base := u.DeepCopy()
 	conditions, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
@@ -42,7 +44,7 @@ func (r *Reconciler) writeFluidStatus(ctx context.Context, rt, scratch *datav1al
 		return err
 	}
 	if err := r.Status().Patch(ctx, u, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("patch %s condition of %s: %w", datav1alpha1.GracefulScaleInCondition, rt.Name, err)
+		return client.IgnoreNotFound(fmt.Errorf("patch %s condition of %s: %w", datav1alpha1.GracefulScaleInCondition, rt.Name, err))
 	}
 	return nil
 }

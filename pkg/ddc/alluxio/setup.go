@@ -127,8 +127,8 @@ type Options struct {
 	// (CacheOptions).
 	Namespaces []string
 	// GuardHeartbeatTimeout is the admission guard's heartbeat timeout,
-	// as the policy is rendered with; 0 writes no heartbeat (the guard
-	// then holds nothing).
+	// as the policy is rendered with (FluidMode only); 0 writes no
+	// heartbeat (the guard then holds nothing).
 	GuardHeartbeatTimeout time.Duration
 	// GuardClockLease is the lease the policy reads the time from
 	// (default guard.DefaultClockLease).
@@ -164,7 +164,8 @@ func Setup(mgr ctrl.Manager, o Options) (*Reconciler, error) {
 		KruiseInstalled:         kruiseServed(mgr),
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 	}
-	if o.GuardHeartbeatTimeout > 0 {
+	// The guard is installed next to Fluid only.
+	if o.GuardHeartbeatTimeout > 0 && o.Mode == FluidMode {
 		if o.GuardClockLease.Name == "" {
 			o.GuardClockLease = guard.DefaultClockLease
 		}

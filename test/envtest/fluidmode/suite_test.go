@@ -61,7 +61,9 @@ func run(m *testing.M) int {
 		// As kubeadm runs it: the StatefulSet controller's deletes come
 		// from its own service account (which the guard holds), the
 		// garbage collector's from another (which it lets through).
-		o.ControllerManagerArgs = append(o.ControllerManagerArgs, "--use-service-account-credentials=true")
+		// It elects a leader, as on a real cluster: its lease is the clock
+		// the guard reads fluid-drain's heartbeat by.
+		o.ControllerManagerArgs = append(o.ControllerManagerArgs, "--use-service-account-credentials=true", "--leader-elect=true")
 	}, func(e *testenv.Env, root string) int {
 		env = e
 		var err error
@@ -115,12 +117,15 @@ func applyFile(ctx context.Context, path string) error {
 // deletes would pass. It asks, in a dry run, to delete an undrained
 // worker pod as the StatefulSet controller.
 func waitGuardInForce(ctx context.Context) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "guard-probe-"}}
+	// A namespace fluid-drain vouches for now, and a worker it guards.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "guard-probe-",
+		Annotations: map[string]string{datav1alpha1.DrainGuardHeartbeatAnnotation: time.Now().UTC().Format(time.RFC3339)}}}
 	if err := k8s.Create(ctx, ns); err != nil {
 		return err
 	}
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "probe-worker-0", Labels: map[string]string{datav1alpha1.FluidRoleLabel: "alluxio-worker"}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "probe-worker-0",
+			Labels: map[string]string{datav1alpha1.FluidRoleLabel: "alluxio-worker", datav1alpha1.DrainGuardLabel: datav1alpha1.DrainGuardValue}},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "alluxio-worker", Image: "alluxio/alluxio:2.9.6"}}},
 	}
 	if err := k8s.Create(ctx, pod); err != nil {

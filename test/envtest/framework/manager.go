@@ -19,6 +19,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio"
+	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/guard"
 )
 
 // Scheme knows every type the controller uses.
@@ -97,6 +98,8 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		Gates:                   o.Gates,
 		Alluxio:                 o.Connector,
 		MaxConcurrentReconciles: max(o.MaxConcurrentReconciles, 2),
+		// The command's default.
+		GuardHeartbeatTimeout: guard.DefaultTimeout,
 	}); err != nil {
 		return nil, err
 	}
