@@ -126,7 +126,7 @@ func waitGuardInForce(ctx context.Context) error {
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "probe-worker-0",
 			Labels: map[string]string{datav1alpha1.FluidRoleLabel: "alluxio-worker", datav1alpha1.DrainGuardLabel: datav1alpha1.DrainGuardValue}},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "alluxio-worker", Image: "alluxio/alluxio:2.9.6"}}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "alluxio-worker", Image: "alluxio/alluxio:2.9.6"}}},
 	}
 	if err := k8s.Create(ctx, pod); err != nil {
 		return err
