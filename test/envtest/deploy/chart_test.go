@@ -307,6 +307,15 @@ func TestChartNonDefaultValues(t *testing.T) {
 		t.Errorf("the guard's binding does not keep to watchNamespaces: %s", b)
 	}
 
+	// The heartbeat's Namespaces and the clock lease, by name only: the
+	// RoleBindings in the watched namespaces cannot reach them.
+	guardRole := into(t, find(t, chart, "ClusterRole", prefix+"drain-guard"), &rbacv1.ClusterRole{})
+	if len(guardRole.Rules) != 2 || !slices.Equal(guardRole.Rules[0].ResourceNames, []string{"team-a", "team-b"}) ||
+		!slices.Equal(guardRole.Rules[0].Verbs, []string{"get", "patch"}) || !slices.Equal(guardRole.Rules[1].ResourceNames, []string{"kcm-leader"}) {
+		t.Errorf("the drain guard's ClusterRole = %+v, want namespaces team-a, team-b get/patch and lease kcm-leader get", guardRole.Rules)
+	}
+	find(t, chart, "ClusterRoleBinding", prefix+"drain-guard")
+
 	// A second release leaves the CRD to the first.
 	for _, u := range renderChart(t, "installCRD=false") {
 		if u.GetKind() == "CustomResourceDefinition" {
