@@ -326,4 +326,19 @@ var Catalogue = []Mutant{
 		Change: "a Fluid runtime's condition patch that meets Fluid's own status write is returned as an error (a \"Reconciler error\" line)",
 		Edits:  []Edit{{reconcile, "\t\t\treturn r.waitOrFail(ctx, err)\n\t\t}\n\t\treturn res, nil", "\t\t\treturn res, err\n\t\t}\n\t\treturn res, nil"}},
 	},
+	{
+		Name: "waits-unbounded", Property: PropTimeout,
+		Change: "a victim held for its data, on an Alluxio that cannot decommission, or by an unreachable master waits without bound",
+		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "return !start.IsZero() && f.Now.Sub(start) > p.DrainTimeout", "return false"}},
+	},
+	{
+		Name: "timeout-force-ignored", Property: PropTimeout,
+		Change: "onDrainTimeout Force does not let a victim go from a wait without a state of its own to time out into",
+		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "if p.OnDrainTimeout == ForceOnTimeout && Can(f.State, Force) {", "if false {"}},
+	},
+	{
+		Name: "timeout-wait-silent", Property: PropTimeout,
+		Change: "a victim kept waiting past drainTimeout does not name the command that lets it go",
+		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "still waiting, or run `%s` to remove it anyway\", what, p.DrainTimeout, f.forceCommand())", "still waiting\", what, p.DrainTimeout)"}},
+	},
 }

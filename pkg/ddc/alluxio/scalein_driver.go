@@ -288,6 +288,7 @@ func (s *scaleIn) holding() int {
 func (s *scaleIn) facts(v *victim, slotFree bool) drainfsm.Facts {
 	o := v.obs
 	return drainfsm.Facts{
+		Namespace: v.pod.Namespace, Pod: v.pod.Name,
 		State: v.state, Now: s.now, Since: v.since,
 		DecommissionedAt: v.decommissionedAt, IdleSince: v.idleSince,
 		Wanted: v.wanted,

@@ -34,6 +34,8 @@ type fakeMaster struct {
 	startedAt time.Time
 	// unreachable: Observe fails.
 	unreachable bool
+	// version is the Alluxio version the master reports (2.9.6 when empty).
+	version string
 	// registered workers by host, with their web port; decommissioned
 	// ones are not listed.
 	registered     map[string]int32
@@ -64,6 +66,9 @@ func (m *fakeMaster) Observe(context.Context) (*operations.ClusterInfo, error) {
 		return nil, fmt.Errorf("connection refused: %w", operations.ErrMasterUnreachable)
 	}
 	info := &operations.ClusterInfo{Version: "2.9.6", StartedAt: m.startedAt}
+	if m.version != "" {
+		info.Version = m.version
+	}
 	for _, host := range slices.Sorted(maps.Keys(m.registered)) {
 		if !m.decommissioned[host] {
 			info.Live = append(info.Live, operations.WorkerInfo{Address: operations.WorkerAddress{Host: host, RPCPort: 29999, WebPort: m.registered[host]},
