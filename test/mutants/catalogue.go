@@ -329,10 +329,10 @@ var Catalogue = []Mutant{
 	{
 		Name: "waits-unbounded", Property: PropTimeout,
 		Change: "a victim held for its data, on an Alluxio that cannot decommission, or by an unreachable master waits without bound",
-		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "return !start.IsZero() && f.Now.Sub(start) > p.DrainTimeout", "return false"}},
+		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "return !start.IsZero() && f.Now.Sub(start) > p.DrainTimeout", "return false && !start.IsZero()"}},
 	},
 	{
-		Name: "timeout-force-ignored", Property: PropTimeout,
+		Name: "overdue-force-ignored", Property: PropTimeout,
 		Change: "onDrainTimeout Force does not let a victim go from a wait without a state of its own to time out into",
 		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "if p.OnDrainTimeout == ForceOnTimeout && Can(f.State, Force) {", "if false {"}},
 	},
