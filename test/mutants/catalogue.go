@@ -341,4 +341,19 @@ var Catalogue = []Mutant{
 		Change: "a victim kept waiting past drainTimeout does not name the command that lets it go",
 		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "still waiting, or run `%s` to remove it anyway\", what, p.DrainTimeout, f.forceCommand())", "still waiting\", what, p.DrainTimeout)"}},
 	},
+	{
+		Name: "fuse-refresh-ignored", Property: PropRefresh,
+		Change: "the refresh interval set in the fuse (or job) properties and jvmOptions is not waited for",
+		Edits:  []Edit{{"pkg/ddc/alluxio/refresh_interval.go", "if len(c.raw) == 0 {", "if true {"}},
+	},
+	{
+		Name: "jvm-refresh-ignored", Property: PropRefresh,
+		Change: "a -D setting of the refresh interval in jvmOptions is not read",
+		Edits:  []Edit{{"pkg/ddc/alluxio/refresh_interval.go", "if v, ok := strings.CutPrefix(word, \"-D\"+refreshIntervalKey+\"=\"); ok {", "if v, ok := strings.CutPrefix(word, \"-D\"+refreshIntervalKey+\"=\"); ok && false {"}},
+	},
+	{
+		Name: "refresh-default-dropped", Property: PropRefresh,
+		Change: "an interval set for some clients only is waited for alone, although the others keep Alluxio's longer default",
+		Edits:  []Edit{{"pkg/ddc/alluxio/refresh_interval.go", "\tif !global {", "\tif false {"}},
+	},
 }
