@@ -264,11 +264,9 @@ func decideUnregistered(f Facts, p Policy) Decision {
 // decideLost: a worker the master lost runs no work and gets none; it
 // leaves unless it was still seen holding unpersisted data.
 func decideLost(f Facts, p Policy) Decision {
-	switch {
-	case f.Unpersisted != "" && overdue(f, p):
-		return onTimeout(f, p, UnpersistedDataReason, "lost by the Alluxio master, but still held for its data ("+f.Unpersisted+")")
-	case f.Unpersisted != "":
-		return Decision{Reason: UnpersistedDataReason, Message: "lost by the Alluxio master, but " + f.Unpersisted + unpersistedHint(f)}
+	if f.Unpersisted != "" {
+		return Decision{Reason: UnpersistedDataReason, Message: "lost by the Alluxio master, but " + f.Unpersisted + unpersistedHint(f)}.
+			untilTimeout(f, p, "lost by the Alluxio master, but still held for its data ("+f.Unpersisted+")")
 	}
 	return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "lost by the Alluxio master: nothing to drain"}
 }

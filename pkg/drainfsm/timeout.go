@@ -53,3 +53,12 @@ func onTimeout(f Facts, p Policy, reason, what string) Decision {
 	}
 	return Decision{Reason: reason, Message: fmt.Sprintf("%s after drainTimeout %s; onDrainTimeout is Wait: still waiting, or run `%s` to remove it anyway", what, p.DrainTimeout, f.forceCommand())}
 }
+
+// untilTimeout is d, a wait, until the victim is overdue; then onTimeout
+// decides, what saying what it waited for.
+func (d Decision) untilTimeout(f Facts, p Policy, what string) Decision {
+	if overdue(f, p) {
+		return onTimeout(f, p, d.Reason, what)
+	}
+	return d
+}

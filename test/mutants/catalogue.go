@@ -29,13 +29,14 @@ const (
 	PropPersist       Property = "a victim holding unpersisted data asks Alluxio to persist it, and asks again only after the persist retry"
 	PropRecache       Property = "a drained worker's persisted files are cached again on the workers that stay, within their free capacity, before it leaves"
 	PropRecacheBound  Property = "recacheTimeout bounds re-caching: then the worker leaves with the rest not cached again, with a Warning event"
+	PropCLIProcesses  Property = "no Alluxio CLI command outlives the controller's interest in it, and at most MaxCLIProcessesPerMaster run at once in one master pod"
 )
 
 // Properties lists every property, in the README's order.
 var Properties = []Property{
 	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
 	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
-	PropGateOff, PropCondition, PropRequeue, PropLog,
+	PropGateOff, PropCondition, PropRequeue, PropLog, PropCLIProcesses,
 }
 
 const (
@@ -355,5 +356,25 @@ var Catalogue = []Mutant{
 		Name: "refresh-default-dropped", Property: PropRefresh,
 		Change: "an interval set for some clients only is waited for alone, although the others keep Alluxio's longer default",
 		Edits:  []Edit{{"pkg/ddc/alluxio/refresh_interval.go", "\tif !global {", "\tif false {"}},
+	},
+	{
+		Name: "cli-slots-unbounded", Property: PropCLIProcesses,
+		Change: "Alluxio CLI commands run in the master pod without a bound on how many at once",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/client.go", "\tcfg.Executor = slottedExecutor{Executor: cfg.Executor, slots: masterCLISlots}\n", "\n"}},
+	},
+	{
+		Name: "abandoned-command-slot-freed", Property: PropCLIProcesses,
+		Change: "a command abandoned through pods/exec frees its slot at once, while it may still run in the container",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/cli_slots.go", "if l, ok := e.Executor.(lingering); ok && err != nil && ctx.Err() != nil {", "if l, ok := e.Executor.(lingering); ok && false {"}},
+	},
+	{
+		Name: "remote-command-unbounded", Property: PropCLIProcesses,
+		Change: "a command run through pods/exec is not told its deadline, so it goes on in the master after the controller gives up",
+		Edits:  []Edit{{executor, "Command:   withRemoteDeadline(ctx, time.Now(), argv),", "Command:   argv,"}},
+	},
+	{
+		Name: "local-command-children-survive", Property: PropCLIProcesses,
+		Change: "a local command's children (a script's JVM) survive the command's cancellation",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/local_executor.go", "\tkillProcessGroupOnCancel(cmd)\n", "\n"}},
 	},
 }
