@@ -377,4 +377,14 @@ var Catalogue = []Mutant{
 		Change: "a local command's children (a script's JVM) survive the command's cancellation",
 		Edits:  []Edit{{"pkg/ddc/alluxio/operations/local_executor.go", "\tkillProcessGroupOnCancel(cmd)\n", "\n"}},
 	},
+	{
+		Name: "standby-master-asked", Property: PropDecommission,
+		Change: "with several masters, the first that answers is taken for the leader, though a standby lists no workers",
+		Edits:  []Edit{{"pkg/ddc/alluxio/master_leader.go", "case best < 0 || workersKnown(a.info) > workersKnown(answers[best].info):", "case best < 0:"}},
+	},
+	{
+		Name: "master-0-only", Property: PropDecommission,
+		Change: "only master-0 is asked, whether or not it leads",
+		Edits:  []Edit{{"pkg/ddc/alluxio/master_leader.go", "for i := int32(1); i < rt.Spec.Master.Replicas; i++ {", "for i := int32(1); i < 1; i++ {"}},
+	},
 }

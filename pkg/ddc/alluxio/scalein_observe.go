@@ -46,23 +46,32 @@ type observation struct {
 // view once for the whole reconcile.
 func (r *Reconciler) observeAlluxio(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, masterPod *corev1.Pod) alluxioView {
 	a := alluxioView{}
-	if masterPod == nil {
+	pods, err := r.masterPods(ctx, rt, masterPod)
+	if len(pods) == 0 {
 		a.observeErr = fmt.Errorf("master pod %s does not exist yet", masterPodName(rt))
+		if err != nil {
+			a.observeErr = err
+		}
 		return a
 	}
-	conn, err := r.Alluxio.Connect(ctx, rt, masterPod)
+	leader, err := r.leadingMaster(ctx, rt, pods)
 	if err != nil {
 		a.observeErr = err
 		return a
 	}
-	a.conn = conn
-	a.refresh(ctx, r.Clock.Now())
+	a.conn = leader.conn
+	a.setInfo(leader.info, nil, r.Clock.Now())
 	return a
 }
 
 // refresh re-reads the master's view; now is when it is read.
 func (a *alluxioView) refresh(ctx context.Context, now time.Time) {
 	info, err := a.conn.Observe(ctx)
+	a.setInfo(info, err, now)
+}
+
+// setInfo records the master's view read at now.
+func (a *alluxioView) setInfo(info *operations.ClusterInfo, err error, now time.Time) {
 	a.info, a.observeErr, a.observedAt = info, err, now.UTC().Truncate(time.Millisecond)
 	if err == nil && info.Version != "" && !operations.SupportsDecommission(info.Version) {
 		a.unsupported = (&operations.UnsupportedError{Version: info.Version, Command: "fsadmin decommissionWorker"}).Error()

@@ -168,7 +168,7 @@ func (s *scaleIn) summary() (string, string) {
 			details = append(details, fmt.Sprintf("%s (%s)", v.name(), msg))
 		}
 	}
-	if s.observeErr != nil && s.anyUnfinished() && reasonRank(datav1alpha1.AlluxioUnreachableReason) < reasonRank(reason) {
+	if s.observeErr != nil && s.anyUnfinished() && reasonRank(datav1alpha1.AlluxioUnreachableReason) <= reasonRank(reason) {
 		reason = datav1alpha1.AlluxioUnreachableReason
 		details = append(details, "Alluxio master: "+s.observeErr.Error())
 	}
