@@ -370,7 +370,7 @@ var Catalogue = []Mutant{
 	{
 		Name: "remote-command-unbounded", Property: PropCLIProcesses,
 		Change: "a command run through pods/exec is not told its deadline, so it goes on in the master after the controller gives up",
-		Edits:  []Edit{{executor, "Command:   withRemoteDeadline(ctx, time.Now(), argv),", "Command:   argv,"}},
+		Edits:  []Edit{{executor, "Command:   withRemoteDeadline(ctx, time.Now(), argv),", "Command:   withRemoteDeadline(ctx, time.Now(), argv)[4:],"}},
 	},
 	{
 		Name: "local-command-children-survive", Property: PropCLIProcesses,
