@@ -387,4 +387,14 @@ var Catalogue = []Mutant{
 		Change: "only master-0 is asked, whether or not it leads",
 		Edits:  []Edit{{"pkg/ddc/alluxio/master_leader.go", "for i := int32(1); i < rt.Spec.Master.Replicas; i++ {", "for i := int32(1); i < 1; i++ {"}},
 	},
+	{
+		Name: "container-network-decommissions-pod-ip", Property: PropAddress,
+		Change: "a ContainerNetwork worker is named to the master by its pod IP, not the node IP it registered with",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/worker_registered_host.go", "registered, err = WorkerHost(pod, true)", "registered, err = WorkerHost(pod, pod.Spec.HostNetwork)"}},
+	},
+	{
+		Name: "worker-asked-at-registered-host", Property: PropAddress,
+		Change: "a ContainerNetwork worker's web server is asked at the node IP it registered with, where nothing answers",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/addresses.go", "\t\thost = w.ContainerHost\n", "\n"}},
+	},
 }

@@ -82,15 +82,16 @@ func (a *alluxioView) setInfo(info *operations.ClusterInfo, err error, now time.
 func (a *alluxioView) observed() bool { return a.observeErr == nil && a.info != nil }
 
 // workerAddress is the address a worker pod's process registered with:
-// its host from the running pod (host IP under host network), its ports
+// its host from the running pod (what its ALLUXIO_WORKER_HOSTNAME says,
+// and where its web server answers when that differs), its ports
 // from the pod's named container ports. Workers are OnDelete, so after a
 // port or network change in the spec, running pods keep the old ones.
 func workerAddress(pod *corev1.Pod, w component) (operations.WorkerAddress, error) {
-	host, err := operations.WorkerHost(pod, pod.Spec.HostNetwork)
+	host, reach, err := operations.WorkerHosts(pod, w.container)
 	if err != nil {
 		return operations.WorkerAddress{}, err
 	}
-	addr := operations.WorkerAddress{Host: host, RPCPort: w.rpcPort, WebPort: w.webPort}
+	addr := operations.WorkerAddress{Host: host, ContainerHost: reach, RPCPort: w.rpcPort, WebPort: w.webPort}
 	ports := operations.ContainerPorts(pod, w.container)
 	if p, ok := ports[operations.PortNameRPC]; ok {
 		addr.RPCPort = int32(p)
