@@ -76,6 +76,10 @@ type Facts struct {
 	Unsupported string
 	// SlotFree: a decommission slot is free (maxConcurrent).
 	SlotFree bool
+	// SharedAddress, when set, says which other live workers registered
+	// the worker's host and web port: decommissionWorker names a worker
+	// by those alone, so it must not be sent.
+	SharedAddress string
 	// Unpersisted, when set, says which data exists only in this
 	// worker's cache (not yet persisted to the under store): the worker
 	// must not leave before it is persisted, unless forced.
@@ -241,6 +245,10 @@ func decidePending(f Facts, p Policy) Decision {
 			return onTimeout(f, p, hold.Reason, "still held for its data ("+heldData(f)+")")
 		}
 		return hold
+	}
+	if f.SharedAddress != "" {
+		hold := Decision{Reason: SharedAddressReason, Message: f.SharedAddress + "; a decommission naming that address could reach another worker, so it is not sent: run `" + f.forceCommand() + "` to remove this worker without one"}
+		return hold.untilTimeout(f, p, "not decommissioned ("+f.SharedAddress+")")
 	}
 	if f.SlotFree || f.Forced {
 		msg := "asking the Alluxio master to stop routing work to it"

@@ -26,6 +26,8 @@ func TestEveryWaitIsBoundedByDrainTimeout(t *testing.T) {
 			Facts{State: Pending, Since: t0, Observed: true, Worker: live, SlotFree: true, UnpersistedErr: "connection refused"}, UnpersistedUncheckedReason},
 		{"pending, lost by the master, holding unpersisted data",
 			Facts{State: Pending, Since: t0, Observed: true, Worker: Worker{Lost: true}, Unpersisted: "3 files exist only in its cache"}, UnpersistedDataReason},
+		{"pending, its address shared with another worker",
+			Facts{State: Pending, Since: t0, Observed: true, Worker: live, SlotFree: true, SharedAddress: "another worker registered 10.0.0.1:30000"}, SharedAddressReason},
 		{"pending, master unreachable",
 			Facts{State: Pending, Since: t0, SlotFree: true}, AlluxioUnreachableReason},
 		{"decommissioning, master unreachable",

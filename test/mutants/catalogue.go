@@ -397,4 +397,9 @@ var Catalogue = []Mutant{
 		Change: "a ContainerNetwork worker's web server is asked at the node IP it registered with, where nothing answers",
 		Edits:  []Edit{{"pkg/ddc/alluxio/operations/addresses.go", "\t\thost = w.ContainerHost\n", "\n"}},
 	},
+	{
+		Name: "shared-address-decommissioned", Property: PropAddress,
+		Change: "a victim whose host and web port another live worker registered too is decommissioned by that ambiguous address",
+		Edits:  []Edit{{decide, "\tif f.SharedAddress != \"\" {\n", "\tif false {\n"}},
+	},
 }

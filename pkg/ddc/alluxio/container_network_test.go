@@ -60,3 +60,19 @@ func TestContainerNetworkWorkerIsDecommissionedByItsRegisteredHost(t *testing.T)
 	e.reconcileFluidUntil(int((refresh+quiet)/poll)+10, func() bool { return e.state(2) == "gone" })
 	e.g.Expect(e.clock.Now().Sub(t0)).To(BeNumerically(">=", refresh), "waited for the clients' refresh")
 }
+
+// Two ContainerNetwork workers of one node register the same host and
+// web port; decommissionWorker names a worker by those alone, so such a
+// victim is not decommissioned (drainfsm holds it, reason
+// SharedWorkerAddress).
+func TestSharedWorkerAddressIsNoticed(t *testing.T) {
+	g := NewWithT(t)
+	at := func(container string) operations.WorkerInfo {
+		return operations.WorkerInfo{Address: operations.WorkerAddress{Host: "192.168.1.11", ContainerHost: container, RPCPort: 29999, WebPort: 30000}}
+	}
+	victim := operations.WorkerAddress{Host: "192.168.1.11", ContainerHost: "10.244.1.8", RPCPort: 29999, WebPort: 30000}
+	g.Expect(sharedAddress([]operations.WorkerInfo{at("10.244.1.8")}, victim)).To(BeEmpty())
+	g.Expect(sharedAddress([]operations.WorkerInfo{at("10.244.1.7"), at("10.244.1.8")}, victim)).To(ContainSubstring("10.244.1.7"))
+	hostNetwork := operations.WorkerAddress{Host: "192.168.1.11", RPCPort: 29999, WebPort: 30000}
+	g.Expect(sharedAddress([]operations.WorkerInfo{{Address: hostNetwork}}, hostNetwork)).To(BeEmpty())
+}

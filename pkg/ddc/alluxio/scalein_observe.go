@@ -40,6 +40,9 @@ type observation struct {
 	// unpersisted names data only in its cache; unpersistedErr says why
 	// that could not be checked; unpersistedUnsupported why it never can.
 	unpersisted, unpersistedErr, unpersistedUnsupported string
+	// sharedAddress names other live workers registered at the same host
+	// and web port.
+	sharedAddress string
 }
 
 // observeAlluxio connects to the runtime's Alluxio and reads the master's
@@ -131,6 +134,7 @@ func (s *scaleIn) observeVictim(ctx context.Context, v *victim) {
 		return
 	}
 	_, o.live = operations.FindWorker(s.info.Live, o.addr)
+	o.sharedAddress = sharedAddress(s.info.Live, o.addr)
 	_, o.lost = operations.FindWorker(s.info.Lost, o.addr)
 	if v.state == drainfsm.Draining || v.state == drainfsm.TimedOut {
 		s.measureActivity(ctx, v)
@@ -220,4 +224,20 @@ func containerStartedAt(pod *corev1.Pod, container string) time.Time {
 		return pod.Status.StartTime.Time
 	}
 	return time.Time{}
+}
+
+// sharedAddress says which other live workers registered addr's host and
+// web port (ContainerNetwork workers of one node, told apart only by
+// their container host), or "" when none did.
+func sharedAddress(live []operations.WorkerInfo, addr operations.WorkerAddress) string {
+	var others []string
+	for _, w := range live {
+		if w.Address.Host == addr.Host && w.Address.WebPort == addr.WebPort && addr.ContainerHost != "" && w.Address.ContainerHost != addr.ContainerHost {
+			others = append(others, w.Address.ContainerHost)
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the worker registered host %s and web port %d, as the worker(s) at %v on the same node do", addr.Host, addr.WebPort, others)
 }

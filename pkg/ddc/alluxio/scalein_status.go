@@ -20,7 +20,7 @@ import (
 // phase of the happy path (the one holding the scale-in back).
 var reasonOrder = []string{
 	string(drainfsm.Failed), drainfsm.DecommissionUnsupportedReason, string(drainfsm.TimedOut), drainfsm.UnpersistedDataReason,
-	drainfsm.UnpersistedUncheckedReason, drainfsm.UnregisteredReason, drainfsm.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
+	drainfsm.UnpersistedUncheckedReason, drainfsm.SharedAddressReason, drainfsm.UnregisteredReason, drainfsm.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
 	drainfsm.CancellingReason, string(drainfsm.Pending), string(drainfsm.Decommissioning), string(drainfsm.Draining), string(drainfsm.Recaching),
 	drainfsm.ForcedReason, string(drainfsm.Scaled), string(drainfsm.Cancelled),
 }
