@@ -237,14 +237,18 @@ func decidePending(f Facts, p Policy) Decision {
 		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "never registered with the Alluxio master since its pod started: nothing to drain"}
 	case !f.Worker.Live:
 		return decideUnregistered(f, p)
-	case f.Unsupported != "":
-		return Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}
 	}
+	// Data only in its cache is persisted first, also on an Alluxio that
+	// cannot decommission: a worker that later leaves by force then loses
+	// nothing that could be persisted.
 	if hold, held := holdForData(f); held {
 		if overdue(f, p) {
 			return onTimeout(f, p, hold.Reason, "still held for its data ("+heldData(f)+")")
 		}
 		return hold
+	}
+	if f.Unsupported != "" {
+		return Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}
 	}
 	if f.SharedAddress != "" {
 		hold := Decision{Reason: SharedAddressReason, Message: f.SharedAddress + "; a decommission naming that address could reach another worker, so it is not sent: run `" + f.forceCommand() + "` to remove this worker without one"}

@@ -87,3 +87,17 @@ func TestForceCommand(t *testing.T) {
 	g.Expect(ForceCommand("ns", "w-1")).To(Equal("kubectl annotate pod w-1 -n ns data.fluid.io/scale-in-force=true"))
 	g.Expect(ForceCommand("", "")).To(Equal("kubectl annotate pod <pod> -n <namespace> data.fluid.io/scale-in-force=true"))
 }
+
+// On an Alluxio that cannot decommission, data only in the worker's cache
+// is persisted before the victim stops in Failed.
+func TestUnsupportedAlluxioPersistsBeforeFailing(t *testing.T) {
+	g := NewWithT(t)
+	f := Facts{State: Pending, Since: t0, Now: at(time.Minute), Observed: true, Worker: live, SlotFree: true,
+		Unsupported: "Alluxio 2.9.0 has no fsadmin decommissionWorker", Unpersisted: "3 files exist only in its cache"}
+	d := Decide(f, policy)
+	g.Expect(d.Waiting()).To(BeTrue(), "%+v", d)
+	g.Expect(d.Reason).To(Equal(UnpersistedDataReason))
+	g.Expect(d.Work).To(Equal(AskPersist))
+	f.Unpersisted = ""
+	g.Expect(Decide(f, policy).Event).To(Equal(Fail))
+}

@@ -402,4 +402,10 @@ var Catalogue = []Mutant{
 		Change: "a victim whose host and web port another live worker registered too is decommissioned by that ambiguous address",
 		Edits:  []Edit{{decide, "\tif f.SharedAddress != \"\" {\n", "\tif false {\n"}},
 	},
+	{
+		Name: "unsupported-fails-before-persisting", Property: PropUnpersisted,
+		Change: "on an Alluxio that cannot decommission, a victim stops in Failed without its unpersisted files being persisted first",
+		Edits: []Edit{{decide, "\tif hold, held := holdForData(f); held {\n\t\tif overdue(f, p) {",
+			"\tif f.Unsupported != \"\" {\n\t\treturn Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}\n\t}\n\tif hold, held := holdForData(f); held {\n\t\tif overdue(f, p) {"}},
+	},
 }

@@ -60,3 +60,19 @@ func TestEveryWaitEndsAtDrainTimeout(t *testing.T) {
 		}
 	}
 }
+
+// On Alluxio 2.9.0, which cannot decommission, a victim's unpersisted
+// files are persisted before it stops in Failed: a later forced exit
+// loses none of them.
+func TestUnsupportedAlluxioPersistsAVictimsFilesBeforeFailing(t *testing.T) {
+	e := newEngine(t, 3, datav1alpha1.ScaleInPolicy{})
+	e.master.set(func(m *fakeMaster) { m.version = "2.9.0" })
+	e.master.cache(host(2), "/only-here", 2, 1024, false)
+	e.scaleTo(2)
+	e.reconcileUntil(poll, 10, func() bool { return e.state(2) == "Failed" })
+	e.g.Expect(e.master.persists).NotTo(BeEmpty(), "asked to persist before failing")
+	e.g.Expect(e.master.persists[0]).To(ConsistOf("/only-here/f000", "/only-here/f001"))
+	for _, f := range e.master.files[host(2)] {
+		e.g.Expect(f.Persisted).To(BeTrue(), "%s not persisted", f.Path)
+	}
+}
