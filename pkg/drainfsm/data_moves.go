@@ -114,7 +114,7 @@ func decideRecaching(f Facts, p Policy) Decision {
 	case f.Worker.Live:
 		return relisted
 	case f.Worker.Lost:
-		return decideLost(f)
+		return decideLost(f, p)
 	case r.Done:
 		return Decision{Event: Recached, Reason: string(Scaled), Message: progress}
 	case elapsed(f.Now, f.Since) > p.Moves.RecacheTimeout:

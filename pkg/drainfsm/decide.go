@@ -46,8 +46,11 @@ type Worker struct {
 
 // Facts are everything known about one victim in this reconcile.
 type Facts struct {
-	State State
-	Now   time.Time
+	// Namespace and Pod name the victim's pod, for the force command in
+	// messages.
+	Namespace, Pod string
+	State          State
+	Now            time.Time
 	// Since is when the victim entered State.
 	Since time.Time
 	// DecommissionedAt is when the master was seen to stop listing it.
@@ -73,6 +76,10 @@ type Facts struct {
 	Unsupported string
 	// SlotFree: a decommission slot is free (maxConcurrent).
 	SlotFree bool
+	// SharedAddress, when set, says which other live workers registered
+	// the worker's host and web port: decommissionWorker names a worker
+	// by those alone, so it must not be sent.
+	SharedAddress string
 	// Unpersisted, when set, says which data exists only in this
 	// worker's cache (not yet persisted to the under store): the worker
 	// must not leave before it is persisted, unless forced.
@@ -106,10 +113,16 @@ type Decision struct {
 // Waiting reports whether the victim stays in its state.
 func (d Decision) Waiting() bool { return d.Event == "" }
 
-const (
-	unpersistedHint = "; waiting until it is persisted to the under store, or set annotation data.fluid.io/scale-in-force=true on the pod to remove the worker anyway and lose it"
-	forceHint       = "set annotation data.fluid.io/scale-in-force=true on the pod to remove it anyway"
-)
+// unpersistedHint says what a victim holding unpersisted data waits for
+// and how to let it go anyway.
+func unpersistedHint(f Facts) string {
+	return "; waiting until it is persisted to the under store, or run `" + f.forceCommand() + "` to remove the worker anyway and lose it"
+}
+
+// forceHint says how to let a waiting victim go anyway.
+func forceHint(f Facts) string {
+	return "run `" + f.forceCommand() + "` to remove it anyway"
+}
 
 // Decide picks at most one event for a victim from the facts. It never
 // looks at a clock or any system: the same facts give the same decision.
@@ -134,6 +147,8 @@ func decide(f Facts, p Policy) Decision {
 		// A live Pending worker is decommissioned first even when forced:
 		// that costs one command and stops new work reaching it.
 		return Decision{Event: Force, Reason: ForcedReason, Message: "forced by the data.fluid.io/scale-in-force annotation; leaving without waiting for its drain"}
+	case !f.Observed && overdue(f, p):
+		return onTimeout(f, p, AlluxioUnreachableReason, "the Alluxio master has not answered")
 	case !f.Observed:
 		return Decision{Reason: AlluxioUnreachableReason, Message: "waiting for the Alluxio master to answer"}
 	}
@@ -151,6 +166,9 @@ func decide(f Facts, p Policy) Decision {
 	case Failed:
 		if f.Unsupported == "" {
 			return Decision{Event: Retry, Reason: string(Pending), Message: "decommission is supported now; trying again"}
+		}
+		if overdue(f, p) {
+			return onTimeout(f, p, DecommissionUnsupportedReason, "not decommissioned ("+f.Unsupported+")")
 		}
 		return Decision{Reason: DecommissionUnsupportedReason, Message: f.Unsupported}
 	}
@@ -214,16 +232,27 @@ func decideWanted(f Facts, p Policy) Decision {
 func decidePending(f Facts, p Policy) Decision {
 	switch {
 	case f.Worker.Lost:
-		return decideLost(f)
+		return decideLost(f, p)
 	case !f.Worker.Live && f.Worker.NeverRegistered:
 		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "never registered with the Alluxio master since its pod started: nothing to drain"}
 	case !f.Worker.Live:
 		return decideUnregistered(f, p)
-	case f.Unsupported != "":
+	}
+	// Data only in its cache is persisted first, also on an Alluxio that
+	// cannot decommission: a worker that later leaves by force then loses
+	// nothing that could be persisted.
+	if hold, held := holdForData(f); held {
+		if overdue(f, p) {
+			return onTimeout(f, p, hold.Reason, "still held for its data ("+heldData(f)+")")
+		}
+		return hold
+	}
+	if f.Unsupported != "" {
 		return Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}
 	}
-	if hold, held := holdForData(f); held {
-		return hold
+	if f.SharedAddress != "" {
+		hold := Decision{Reason: SharedAddressReason, Message: f.SharedAddress + "; a decommission naming that address could reach another worker, so it is not sent: run `" + f.forceCommand() + "` to remove this worker without one"}
+		return hold.untilTimeout(f, p, "not decommissioned ("+f.SharedAddress+")")
 	}
 	if f.SlotFree || f.Forced {
 		msg := "asking the Alluxio master to stop routing work to it"
@@ -246,9 +275,10 @@ func decideUnregistered(f Facts, p Policy) Decision {
 
 // decideLost: a worker the master lost runs no work and gets none; it
 // leaves unless it was still seen holding unpersisted data.
-func decideLost(f Facts) Decision {
+func decideLost(f Facts, p Policy) Decision {
 	if f.Unpersisted != "" {
-		return Decision{Reason: UnpersistedDataReason, Message: "lost by the Alluxio master, but " + f.Unpersisted + unpersistedHint}
+		return Decision{Reason: UnpersistedDataReason, Message: "lost by the Alluxio master, but " + f.Unpersisted + unpersistedHint(f)}.
+			untilTimeout(f, p, "lost by the Alluxio master, but still held for its data ("+f.Unpersisted+")")
 	}
 	return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "lost by the Alluxio master: nothing to drain"}
 }
@@ -260,11 +290,19 @@ func holdForData(f Facts) (Decision, bool) {
 	case f.Forced:
 		return Decision{}, false
 	case f.Unpersisted != "":
-		return Decision{Reason: UnpersistedDataReason, Message: f.Unpersisted + unpersistedHint}, true
+		return Decision{Reason: UnpersistedDataReason, Message: f.Unpersisted + unpersistedHint(f)}, true
 	case f.UnpersistedErr != "":
-		return Decision{Reason: UnpersistedUncheckedReason, Message: "could not check for unpersisted data (" + f.UnpersistedErr + ")" + unpersistedHint}, true
+		return Decision{Reason: UnpersistedUncheckedReason, Message: "could not check for unpersisted data (" + f.UnpersistedErr + ")" + unpersistedHint(f)}, true
 	}
 	return Decision{}, false
+}
+
+// heldData says which data holds the victim, for timeout messages.
+func heldData(f Facts) string {
+	if f.Unpersisted != "" {
+		return f.Unpersisted
+	}
+	return "could not check for unpersisted data: " + f.UnpersistedErr
 }
 
 func decideDecommissioning(f Facts, p Policy) Decision {
@@ -272,7 +310,7 @@ func decideDecommissioning(f Facts, p Policy) Decision {
 	case f.Unsupported != "":
 		return Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}
 	case f.Worker.Lost:
-		return decideLost(f)
+		return decideLost(f, p)
 	case !f.Worker.Live:
 		return Decision{Event: Decommissioned, Reason: string(Draining), Message: "the Alluxio master no longer routes work to it"}
 	case elapsed(f.Now, f.Since) > p.DrainTimeout:
@@ -291,9 +329,9 @@ func drainedOrWhy(f Facts, p Policy) (bool, string) {
 	case f.Worker.ActivityErr != "":
 		return false, "activity unknown: " + f.Worker.ActivityErr
 	case f.Unpersisted != "":
-		return false, f.Unpersisted + unpersistedHint
+		return false, f.Unpersisted + unpersistedHint(f)
 	case f.UnpersistedErr != "":
-		return false, "could not check for unpersisted data (" + f.UnpersistedErr + ")" + unpersistedHint
+		return false, "could not check for unpersisted data (" + f.UnpersistedErr + ")" + unpersistedHint(f)
 	case f.Worker.OperationCount > 0 || f.Worker.RPCQueueLength > 0:
 		return false, fmt.Sprintf("%d operations in flight, %d queued", f.Worker.OperationCount, f.Worker.RPCQueueLength)
 	case sinceDecommission < p.RefreshInterval:
@@ -315,7 +353,7 @@ func decideDraining(f Facts, p Policy) Decision {
 	case f.Worker.Live:
 		return relisted
 	case f.Worker.Lost:
-		return decideLost(f)
+		return decideLost(f, p)
 	}
 	drained, why := drainedOrWhy(f, p)
 	switch {
@@ -336,13 +374,13 @@ func decideDraining(f Facts, p Policy) Decision {
 func decideTimedOut(f Facts, p Policy) Decision {
 	switch {
 	case f.Worker.Lost:
-		return decideLost(f)
+		return decideLost(f, p)
 	case p.OnDrainTimeout == ForceOnTimeout:
 		return Decision{Event: Force, Reason: ForcedReason, Message: fmt.Sprintf("not drained after drainTimeout %s; onDrainTimeout is Force, so it leaves now", p.DrainTimeout)}
 	case f.Worker.Live && !f.DecommissionedAt.IsZero():
 		return relisted
 	case f.Worker.Live:
-		return Decision{Reason: string(TimedOut), Message: fmt.Sprintf("still listed as live by the master after drainTimeout %s; the decommission is retried on every poll; onDrainTimeout is Wait: %s", p.DrainTimeout, forceHint)}
+		return Decision{Reason: string(TimedOut), Message: fmt.Sprintf("still listed as live by the master after drainTimeout %s; the decommission is retried on every poll; onDrainTimeout is Wait: %s", p.DrainTimeout, forceHint(f))}
 	case f.DecommissionedAt.IsZero() && f.Worker.NeverRegistered:
 		return Decision{Event: NothingToDrain, Reason: string(Scaled), Message: "never registered with the Alluxio master since its pod started: nothing to drain"}
 	case f.DecommissionedAt.IsZero():
@@ -352,7 +390,7 @@ func decideTimedOut(f Facts, p Policy) Decision {
 	if drained {
 		return drainedExit(f, why)
 	}
-	return Decision{Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is Wait: still waiting, or %s", p.DrainTimeout, why, forceHint)}
+	return Decision{Reason: string(TimedOut), Message: fmt.Sprintf("not drained after drainTimeout %s (%s); onDrainTimeout is Wait: still waiting, or %s", p.DrainTimeout, why, forceHint(f))}
 }
 
 func elapsed(now, since time.Time) time.Duration {

@@ -26,6 +26,11 @@ const (
 	// master (re)started after the worker's pod did, so the worker may
 	// still hold data and register again: it is waited for.
 	UnregisteredReason = "WorkerUnregistered"
+	// SharedAddressReason: another live worker registered the same host
+	// and web port (ContainerNetwork workers of one node): a decommission
+	// naming that address could reach the wrong worker, so the victim is
+	// not decommissioned; it waits (bounded by drainTimeout) or is forced.
+	SharedAddressReason = "SharedWorkerAddress"
 	// CancellingReason: a victim wanted again waits until its in-flight
 	// work is done before it is restarted back into service.
 	CancellingReason = "Cancelling"

@@ -34,13 +34,14 @@ const (
 	PropDocumented    Property = "each policy flag, annotation, default and special value (0, empty, Off) means what the README says"
 	PropParsers       Property = "Alluxio's answers and settings (durations, sizes, ports, versions, persistence states, the master's report) are read as Alluxio writes them"
 	PropFluidWiring   Property = "next to Fluid, the controller finds Fluid's master and worker pods through its own cache, drains them, and releases them when their runtime is deleted"
+	PropCLIProcesses  Property = "no Alluxio CLI command outlives the controller's interest in it, and at most MaxCLIProcessesPerMaster run at once in one master pod"
 )
 
 // Properties lists every property, in the README's order.
 var Properties = []Property{
 	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
 	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
-	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog, PropDocumented, PropParsers, PropFluidWiring,
+	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog, PropDocumented, PropParsers, PropFluidWiring, PropCLIProcesses,
 }
 
 const (
@@ -60,6 +61,7 @@ const (
 	fluidRec  = "pkg/ddc/alluxio/fluid_reconcile.go"
 	heartbeat = "pkg/ddc/alluxio/guard/heartbeat.go"
 	policyGo  = "pkg/ddc/alluxio/policy.go"
+	refreshGo = "pkg/ddc/alluxio/refresh_interval.go"
 	fluidPol  = "pkg/ddc/alluxio/fluid_policy.go"
 	fluidMove = "pkg/ddc/alluxio/fluid_policy_moves.go"
 	movesGo   = "pkg/ddc/alluxio/scalein_moves.go"
@@ -396,7 +398,7 @@ var Catalogue = []Mutant{
 	{
 		Name: "refresh-minutes-misread", Property: PropRefresh,
 		Change:   "a refresh interval written in minutes as \"2m\" is read as seconds",
-		Edits:    []Edit{{policyGo, `"m": time.Minute,`, `"m": time.Second,`}},
+		Edits:    []Edit{{refreshGo, `"m": time.Minute, "min": time.Minute,`, `"m": time.Second, "min": time.Minute,`}},
 		UnitPkgs: alluxioPkg, UnitRun: "TestParseAlluxioDuration|TestFluidRefreshIntervalInMinutes",
 	},
 	{
@@ -456,7 +458,7 @@ var Catalogue = []Mutant{
 	{
 		Name: "duration-bare-number-as-seconds", Property: PropParsers,
 		Change:   "a refresh interval written as a bare number (Alluxio: milliseconds) is read as seconds",
-		Edits:    []Edit{{policyGo, `"": time.Millisecond,`, `"": time.Second,`}},
+		Edits:    []Edit{{refreshGo, `"": time.Millisecond, "ms":`, `"": time.Second, "ms":`}},
 		UnitPkgs: alluxioPkg, UnitRun: "TestParseAlluxioDuration|TestFluidRefreshIntervalInMinutes",
 	},
 	{
@@ -563,5 +565,86 @@ var Catalogue = []Mutant{
 		Change:   "the scale-in summary is never kept on Fluid's master pod",
 		Edits:    []Edit{{fluidStat, "if err := writeScaleInSummary(ctx, r.Client, master, scratch.Status.ScaleIn); err != nil {", "if err := error(nil); err != nil {"}},
 		UnitPkgs: alluxioPkg, UnitRun: "TestFluid",
+	},
+	{
+		Name: "waits-unbounded", Property: PropTimeout,
+		Change: "a victim held for its data, on an Alluxio that cannot decommission, or by an unreachable master waits without bound",
+		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "return !start.IsZero() && f.Now.Sub(start) > p.DrainTimeout", "return false && !start.IsZero()"}},
+	},
+	{
+		Name: "overdue-force-ignored", Property: PropTimeout,
+		Change: "onDrainTimeout Force does not let a victim go from a wait without a state of its own to time out into",
+		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "if p.OnDrainTimeout == ForceOnTimeout && Can(f.State, Force) {", "if false {"}},
+	},
+	{
+		Name: "timeout-wait-silent", Property: PropTimeout,
+		Change: "a victim kept waiting past drainTimeout does not name the command that lets it go",
+		Edits:  []Edit{{"pkg/drainfsm/timeout.go", "still waiting, or run `%s` to remove it anyway\", what, p.DrainTimeout, f.forceCommand())", "still waiting\", what, p.DrainTimeout)"}},
+	},
+	{
+		Name: "fuse-refresh-ignored", Property: PropRefresh,
+		Change: "the refresh interval set in the fuse (or job) properties and jvmOptions is not waited for",
+		Edits:  []Edit{{"pkg/ddc/alluxio/refresh_interval.go", "if len(c.raw) == 0 {", "if true {"}},
+	},
+	{
+		Name: "jvm-refresh-ignored", Property: PropRefresh,
+		Change: "a -D setting of the refresh interval in jvmOptions is not read",
+		Edits:  []Edit{{"pkg/ddc/alluxio/refresh_interval.go", "if v, ok := strings.CutPrefix(word, \"-D\"+refreshIntervalKey+\"=\"); ok {", "if v, ok := strings.CutPrefix(word, \"-D\"+refreshIntervalKey+\"=\"); ok && false {"}},
+	},
+	{
+		Name: "refresh-default-dropped", Property: PropRefresh,
+		Change: "an interval set for some clients only is waited for alone, although the others keep Alluxio's longer default",
+		Edits:  []Edit{{"pkg/ddc/alluxio/refresh_interval.go", "\tif !global {", "\tif false {"}},
+	},
+	{
+		Name: "cli-slots-unbounded", Property: PropCLIProcesses,
+		Change: "Alluxio CLI commands run in the master pod without a bound on how many at once",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/client.go", "\tcfg.Executor = slottedExecutor{Executor: cfg.Executor, slots: masterCLISlots}\n", "\n"}},
+	},
+	{
+		Name: "abandoned-command-slot-freed", Property: PropCLIProcesses,
+		Change: "a command abandoned through pods/exec frees its slot at once, while it may still run in the container",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/cli_slots.go", "if l, ok := e.Executor.(lingering); ok && err != nil && ctx.Err() != nil {", "if l, ok := e.Executor.(lingering); ok && false {"}},
+	},
+	{
+		Name: "remote-command-unbounded", Property: PropCLIProcesses,
+		Change: "a command run through pods/exec is not told its deadline, so it goes on in the master after the controller gives up",
+		Edits:  []Edit{{executor, "Command:   withRemoteDeadline(ctx, time.Now(), argv),", "Command:   withRemoteDeadline(ctx, time.Now(), argv)[4:],"}},
+	},
+	{
+		Name: "local-command-children-survive", Property: PropCLIProcesses,
+		Change: "a local command's children (a script's JVM) survive the command's cancellation",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/local_executor.go", "\tkillProcessGroupOnCancel(cmd)\n", "\n"}},
+	},
+	{
+		Name: "standby-master-asked", Property: PropDecommission,
+		Change: "with several masters, the first that answers is taken for the leader, though a standby lists no workers",
+		Edits:  []Edit{{"pkg/ddc/alluxio/master_leader.go", "case best < 0 || workersKnown(a.info) > workersKnown(answers[best].info):", "case best < 0:"}},
+	},
+	{
+		Name: "master-0-only", Property: PropDecommission,
+		Change: "only master-0 is asked, whether or not it leads",
+		Edits:  []Edit{{"pkg/ddc/alluxio/master_leader.go", "for i := int32(1); i < rt.Spec.Master.Replicas; i++ {", "for i := int32(1); i < 1; i++ {"}},
+	},
+	{
+		Name: "container-network-decommissions-pod-ip", Property: PropAddress,
+		Change: "a ContainerNetwork worker is named to the master by its pod IP, not the node IP it registered with",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/worker_registered_host.go", "registered, err = WorkerHost(pod, true)", "registered, err = WorkerHost(pod, pod.Spec.HostNetwork)"}},
+	},
+	{
+		Name: "worker-asked-at-registered-host", Property: PropAddress,
+		Change: "a ContainerNetwork worker's web server is asked at the node IP it registered with, where nothing answers",
+		Edits:  []Edit{{"pkg/ddc/alluxio/operations/addresses.go", "\t\thost = w.ContainerHost\n", "\n"}},
+	},
+	{
+		Name: "shared-address-decommissioned", Property: PropAddress,
+		Change: "a victim whose host and web port another live worker registered too is decommissioned by that ambiguous address",
+		Edits:  []Edit{{decide, "\tif f.SharedAddress != \"\" {\n", "\tif false {\n"}},
+	},
+	{
+		Name: "unsupported-fails-before-persisting", Property: PropUnpersisted,
+		Change: "on an Alluxio that cannot decommission, a victim stops in Failed without its unpersisted files being persisted first",
+		Edits: []Edit{{decide, "\tif hold, held := holdForData(f); held {\n\t\tif overdue(f, p) {",
+			"\tif f.Unsupported != \"\" {\n\t\treturn Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}\n\t}\n\tif hold, held := holdForData(f); held {\n\t\tif overdue(f, p) {"}},
 	},
 }

@@ -37,6 +37,11 @@ type simAlluxio struct {
 
 	masterStarted time.Time
 	masterDown    bool
+	// version is what the master reports (2.9.6 when empty).
+	version string
+	// persistBroken: persist requests are taken but nothing is persisted
+	// (no job service).
+	persistBroken bool
 	// decomFail: the next decommission commands fail with this exit code;
 	// decomFailApplied: the master applied them anyway.
 	decomFail        int
@@ -270,6 +275,9 @@ func (a *simAlluxio) Observe(context.Context) (*operations.ClusterInfo, error) {
 		return nil, errMasterDown
 	}
 	info := &operations.ClusterInfo{Version: "2.9.6", StartedAt: a.masterStarted}
+	if a.version != "" {
+		info.Version = a.version
+	}
 	for _, host := range a.hosts() {
 		wk := a.workers[host]
 		wi := operations.WorkerInfo{Address: operations.WorkerAddress{Host: host, RPCPort: wk.rpcPort, WebPort: wk.webPort}}

@@ -52,6 +52,9 @@ func (a *simAlluxio) Persist(_ context.Context, paths []string) error {
 	if a.masterDown {
 		return errMasterDown
 	}
+	if a.persistBroken {
+		return nil
+	}
 	at := a.now().Add(simPersistDelay)
 	for _, host := range a.hosts() {
 		wk := a.workers[host]

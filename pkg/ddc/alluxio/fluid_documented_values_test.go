@@ -22,7 +22,7 @@ import (
 func TestFluidRefreshIntervalInMinutesHoldsTheLeavingWorker(t *testing.T) {
 	// 3 minutes, not Alluxio's default of 2, so that a value not read at
 	// all shows too.
-	for _, written := range []string{"3m", "3min", "3 minutes", "180sec", "180000"} {
+	for _, written := range []string{"3m", "3min", "3minute", "3MIN", "180sec", "180000"} {
 		t.Run(written, func(t *testing.T) {
 			e := newFluidEngine(t, 3, nil)
 			e.setRefresh(written)

@@ -14,11 +14,14 @@ import (
 	"github.com/fluid-drain/fluid-drain/pkg/drainfsm"
 )
 
+// The grammar is Alluxio 2.9.0's FormatUtils.parseTimeSize (read from
+// the jar): a whole number, a unit in any case, nothing else.
 func TestParseAlluxioDuration(t *testing.T) {
 	cases := map[string]time.Duration{
-		"2min": 2 * time.Minute, "30sec": 30 * time.Second, "500ms": 500 * time.Millisecond,
-		"1h": time.Hour, "2s": 2 * time.Second, "120000": 2 * time.Minute, "1.5min": 90 * time.Second,
-		"2m": 2 * time.Minute, "3minutes": 3 * time.Minute, "3 min": 3 * time.Minute,
+		"2m": 2 * time.Minute, "2min": 2 * time.Minute, "2MIN": 2 * time.Minute, "2minute": 2 * time.Minute,
+		"45000": 45 * time.Second, "20sec": 20 * time.Second, "20s": 20 * time.Second, "20second": 20 * time.Second,
+		"500ms": 500 * time.Millisecond, "500millisecond": 500 * time.Millisecond,
+		"1h": time.Hour, "1hr": time.Hour, "1hour": time.Hour, "1d": 24 * time.Hour, "1day": 24 * time.Hour, "0": 0,
 	}
 	for in, want := range cases {
 		t.Run(in, func(t *testing.T) {
@@ -28,10 +31,17 @@ func TestParseAlluxioDuration(t *testing.T) {
 			g.Expect(got).To(Equal(want))
 		})
 	}
-	for _, bad := range []string{"", "soon", "2 fortnights", "-1s"} {
+	// Alluxio refuses these too (no fraction, no space, no plural).
+	for _, bad := range []string{"", "soon", "1.5min", "2 min", " 2min", "2minutes", "2days", "2w", "min"} {
 		t.Run("bad "+bad, func(t *testing.T) {
 			_, err := parseAlluxioDuration(bad)
-			NewWithT(t).Expect(err).To(MatchError(ContainSubstring("Alluxio duration")))
+			NewWithT(t).Expect(err).To(MatchError(ContainSubstring("not an Alluxio duration")))
+		})
+	}
+	for _, bad := range []string{"-1s", "400d"} {
+		t.Run("bad "+bad, func(t *testing.T) {
+			_, err := parseAlluxioDuration(bad)
+			NewWithT(t).Expect(err).To(MatchError(ContainSubstring("between 0 and a year")))
 		})
 	}
 }

@@ -317,15 +317,17 @@ func (s *scaleIn) holding() int {
 func (s *scaleIn) facts(v *victim, slotFree bool) drainfsm.Facts {
 	o := v.obs
 	return drainfsm.Facts{
+		Namespace: v.pod.Namespace, Pod: v.pod.Name,
 		State: v.state, Now: s.now, Since: v.since,
 		DecommissionedAt: v.decommissionedAt, IdleSince: v.idleSince,
 		Wanted: v.wanted,
 		Forced: v.forced(), ForcedOut: v.forcedOut,
 		// A pod deleted by hand skips the queue: its Alluxio side must
 		// be finished before it may go.
-		SlotFree:    slotFree || v.deleting(),
-		Observed:    s.observed(),
-		Unsupported: s.unsupported,
+		SlotFree:      slotFree || v.deleting(),
+		SharedAddress: o.sharedAddress,
+		Observed:      s.observed(),
+		Unsupported:   s.unsupported,
 		Worker: drainfsm.Worker{
 			Live: o.live, Lost: o.lost, NeverRegistered: o.neverRegistered,
 			OperationCount: o.activity.OperationCount, RPCQueueLength: o.activity.RPCQueueLength, ActivityErr: o.activityErr,

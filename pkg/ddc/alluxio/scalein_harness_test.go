@@ -34,6 +34,11 @@ type fakeMaster struct {
 	startedAt time.Time
 	// unreachable: Observe fails.
 	unreachable bool
+	// version is the Alluxio version the master reports (2.9.6 when empty).
+	version string
+	// containerHosts: the pod IP a worker registered besides its host
+	// (container network); its web server answers only there.
+	containerHosts map[string]string
 	// registered workers by host, with their web port; decommissioned
 	// ones are not listed.
 	registered     map[string]int32
@@ -53,7 +58,7 @@ type fakeMaster struct {
 }
 
 func newFakeMaster(startedAt time.Time) *fakeMaster {
-	return &fakeMaster{startedAt: startedAt, registered: map[string]int32{}, decommissioned: map[string]bool{},
+	return &fakeMaster{startedAt: startedAt, registered: map[string]int32{}, decommissioned: map[string]bool{}, containerHosts: map[string]string{},
 		down: map[string]bool{}, busy: map[string]int64{}, unpersisted: map[string]int64{}, dataMoves: newDataMoves()}
 }
 
@@ -64,9 +69,12 @@ func (m *fakeMaster) Observe(context.Context) (*operations.ClusterInfo, error) {
 		return nil, fmt.Errorf("connection refused: %w", operations.ErrMasterUnreachable)
 	}
 	info := &operations.ClusterInfo{Version: "2.9.6", StartedAt: m.startedAt}
+	if m.version != "" {
+		info.Version = m.version
+	}
 	for _, host := range slices.Sorted(maps.Keys(m.registered)) {
 		if !m.decommissioned[host] {
-			info.Live = append(info.Live, operations.WorkerInfo{Address: operations.WorkerAddress{Host: host, RPCPort: 29999, WebPort: m.registered[host]},
+			info.Live = append(info.Live, operations.WorkerInfo{Address: operations.WorkerAddress{Host: host, ContainerHost: m.containerHosts[host], RPCPort: 29999, WebPort: m.registered[host]},
 				CapacityBytes: m.capacity[host], UsedBytes: m.used[host]})
 		}
 	}
@@ -101,7 +109,7 @@ func (m *fakeMaster) Enable(_ context.Context, workers []operations.WorkerAddres
 func (m *fakeMaster) WorkerActivity(_ context.Context, w operations.WorkerAddress) (operations.Activity, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.down[w.Host] {
+	if m.down[w.Host] || w.ContainerHost != m.containerHosts[w.Host] {
 		return operations.Activity{}, fmt.Errorf("dial %s: connection refused: %w", w.Host, operations.ErrWorkerUnreachable)
 	}
 	return operations.Activity{OperationCount: m.busy[w.Host]}, nil
@@ -110,7 +118,7 @@ func (m *fakeMaster) WorkerActivity(_ context.Context, w operations.WorkerAddres
 func (m *fakeMaster) UnpersistedData(_ context.Context, w operations.WorkerAddress) (operations.Unpersisted, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.down[w.Host] {
+	if m.down[w.Host] || w.ContainerHost != m.containerHosts[w.Host] {
 		return operations.Unpersisted{}, fmt.Errorf("dial %s: connection refused: %w", w.Host, operations.ErrWorkerUnreachable)
 	}
 	n := m.unpersisted[w.Host]

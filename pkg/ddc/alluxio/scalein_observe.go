@@ -40,29 +40,41 @@ type observation struct {
 	// unpersisted names data only in its cache; unpersistedErr says why
 	// that could not be checked; unpersistedUnsupported why it never can.
 	unpersisted, unpersistedErr, unpersistedUnsupported string
+	// sharedAddress names other live workers registered at the same host
+	// and web port.
+	sharedAddress string
 }
 
 // observeAlluxio connects to the runtime's Alluxio and reads the master's
 // view once for the whole reconcile.
 func (r *Reconciler) observeAlluxio(ctx context.Context, rt *datav1alpha1.AlluxioRuntime, masterPod *corev1.Pod) alluxioView {
 	a := alluxioView{}
-	if masterPod == nil {
+	pods, err := r.masterPods(ctx, rt, masterPod)
+	if len(pods) == 0 {
 		a.observeErr = fmt.Errorf("master pod %s does not exist yet", masterPodName(rt))
+		if err != nil {
+			a.observeErr = err
+		}
 		return a
 	}
-	conn, err := r.Alluxio.Connect(ctx, rt, masterPod)
+	leader, err := r.leadingMaster(ctx, rt, pods)
 	if err != nil {
 		a.observeErr = err
 		return a
 	}
-	a.conn = conn
-	a.refresh(ctx, r.Clock.Now())
+	a.conn = leader.conn
+	a.setInfo(leader.info, nil, r.Clock.Now())
 	return a
 }
 
 // refresh re-reads the master's view; now is when it is read.
 func (a *alluxioView) refresh(ctx context.Context, now time.Time) {
 	info, err := a.conn.Observe(ctx)
+	a.setInfo(info, err, now)
+}
+
+// setInfo records the master's view read at now.
+func (a *alluxioView) setInfo(info *operations.ClusterInfo, err error, now time.Time) {
 	a.info, a.observeErr, a.observedAt = info, err, now.UTC().Truncate(time.Millisecond)
 	if err == nil && info.Version != "" && !operations.SupportsDecommission(info.Version) {
 		a.unsupported = (&operations.UnsupportedError{Version: info.Version, Command: "fsadmin decommissionWorker"}).Error()
@@ -73,15 +85,16 @@ func (a *alluxioView) refresh(ctx context.Context, now time.Time) {
 func (a *alluxioView) observed() bool { return a.observeErr == nil && a.info != nil }
 
 // workerAddress is the address a worker pod's process registered with:
-// its host from the running pod (host IP under host network), its ports
+// its host from the running pod (what its ALLUXIO_WORKER_HOSTNAME says,
+// and where its web server answers when that differs), its ports
 // from the pod's named container ports. Workers are OnDelete, so after a
 // port or network change in the spec, running pods keep the old ones.
 func workerAddress(pod *corev1.Pod, w component) (operations.WorkerAddress, error) {
-	host, err := operations.WorkerHost(pod, pod.Spec.HostNetwork)
+	host, reach, err := operations.WorkerHosts(pod, w.container)
 	if err != nil {
 		return operations.WorkerAddress{}, err
 	}
-	addr := operations.WorkerAddress{Host: host, RPCPort: w.rpcPort, WebPort: w.webPort}
+	addr := operations.WorkerAddress{Host: host, ContainerHost: reach, RPCPort: w.rpcPort, WebPort: w.webPort}
 	ports := operations.ContainerPorts(pod, w.container)
 	if p, ok := ports[operations.PortNameRPC]; ok {
 		addr.RPCPort = int32(p)
@@ -121,6 +134,7 @@ func (s *scaleIn) observeVictim(ctx context.Context, v *victim) {
 		return
 	}
 	_, o.live = operations.FindWorker(s.info.Live, o.addr)
+	o.sharedAddress = sharedAddress(s.info.Live, o.addr)
 	_, o.lost = operations.FindWorker(s.info.Lost, o.addr)
 	if v.state == drainfsm.Draining || v.state == drainfsm.TimedOut {
 		s.measureActivity(ctx, v)
@@ -210,4 +224,20 @@ func containerStartedAt(pod *corev1.Pod, container string) time.Time {
 		return pod.Status.StartTime.Time
 	}
 	return time.Time{}
+}
+
+// sharedAddress says which other live workers registered addr's host and
+// web port (ContainerNetwork workers of one node, told apart only by
+// their container host), or "" when none did.
+func sharedAddress(live []operations.WorkerInfo, addr operations.WorkerAddress) string {
+	var others []string
+	for _, w := range live {
+		if w.Address.Host == addr.Host && w.Address.WebPort == addr.WebPort && addr.ContainerHost != "" && w.Address.ContainerHost != addr.ContainerHost {
+			others = append(others, w.Address.ContainerHost)
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the worker registered host %s and web port %d, as the worker(s) at %v on the same node do", addr.Host, addr.WebPort, others)
 }

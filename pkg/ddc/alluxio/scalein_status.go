@@ -20,7 +20,7 @@ import (
 // phase of the happy path (the one holding the scale-in back).
 var reasonOrder = []string{
 	string(drainfsm.Failed), drainfsm.DecommissionUnsupportedReason, string(drainfsm.TimedOut), drainfsm.UnpersistedDataReason,
-	drainfsm.UnpersistedUncheckedReason, drainfsm.UnregisteredReason, drainfsm.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
+	drainfsm.UnpersistedUncheckedReason, drainfsm.SharedAddressReason, drainfsm.UnregisteredReason, drainfsm.AlluxioUnreachableReason, datav1alpha1.DecommissionFailedReason,
 	drainfsm.CancellingReason, string(drainfsm.Pending), string(drainfsm.Decommissioning), string(drainfsm.Draining), string(drainfsm.Recaching),
 	drainfsm.ForcedReason, string(drainfsm.Scaled), string(drainfsm.Cancelled),
 }
@@ -168,7 +168,7 @@ func (s *scaleIn) summary() (string, string) {
 			details = append(details, fmt.Sprintf("%s (%s)", v.name(), msg))
 		}
 	}
-	if s.observeErr != nil && s.anyUnfinished() && reasonRank(datav1alpha1.AlluxioUnreachableReason) < reasonRank(reason) {
+	if s.observeErr != nil && s.anyUnfinished() && reasonRank(datav1alpha1.AlluxioUnreachableReason) <= reasonRank(reason) {
 		reason = datav1alpha1.AlluxioUnreachableReason
 		details = append(details, "Alluxio master: "+s.observeErr.Error())
 	}

@@ -47,12 +47,20 @@ func addressesArg(workers []WorkerAddress) (string, error) {
 	return strings.Join(parts, ","), nil
 }
 
-// webBaseURL is the worker's web endpoint, "http://host:webPort".
+// webBaseURL is the worker's web endpoint, "http://host:webPort", at its
+// container host when it has one (its web server listens in the pod).
 func webBaseURL(w WorkerAddress) (string, error) {
 	if err := validateWorkerAddress(w); err != nil {
 		return "", err
 	}
-	return "http://" + net.JoinHostPort(w.Host, strconv.Itoa(int(w.WebPort))), nil
+	host := w.Host
+	if w.ContainerHost != "" {
+		if err := validateHost("worker container", w.ContainerHost); err != nil {
+			return "", err
+		}
+		host = w.ContainerHost
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(int(w.WebPort))), nil
 }
 
 // validateHost checks the host of a master or worker address (what is

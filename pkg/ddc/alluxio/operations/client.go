@@ -75,6 +75,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.Executor == nil {
 		return nil, fmt.Errorf("operations.Config.Executor is nil: use NewPodExecutor for a cluster or LocalExecutor for an emulator")
 	}
+	cfg.Executor = slottedExecutor{Executor: cfg.Executor, slots: masterCLISlots}
 	masterURL, err := parseMasterWebURL(cfg.MasterWebURL)
 	if err != nil {
 		return nil, err

@@ -38,6 +38,9 @@ func (e LocalExecutor) Exec(ctx context.Context, _, _, _ string, argv []string) 
 	cmd.Env = append(os.Environ(), e.Env...)
 	cmd.Dir = e.Dir
 	cmd.WaitDelay = killGrace
+	// The command may be a script that starts a JVM: the whole process
+	// group goes when ctx ends, not just the script.
+	killProcessGroupOnCancel(cmd)
 	stdout, stderr := newOutputBuffer(), newOutputBuffer()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 

@@ -1,9 +1,12 @@
 package operations
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,4 +73,34 @@ func TestLocalExecutorMissingBinary(t *testing.T) {
 	var cmdErr *CommandError
 	g.Expect(err).To(HaveOccurred())
 	g.Expect(errors.As(err, &cmdErr)).To(BeFalse(), "a command that never ran has no exit code")
+}
+
+// A command that is a script starting a child (as bin/alluxio starts a
+// JVM) leaves nothing running once its context ends.
+func TestLocalExecutorKillsTheCommandsChildrenWhenTheContextEnds(t *testing.T) {
+	g := NewWithT(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "alluxio")
+	g.Expect(os.WriteFile(script, []byte("#!/bin/sh\nsleep 300 &\necho $! > "+dir+"/child\nwait\n"), 0o755)).To(Succeed())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+
+	_, _, err := LocalExecutor{Path: script}.Exec(ctx, "", "", "", []string{"alluxio"})
+
+	g.Expect(err).To(MatchError(context.DeadlineExceeded))
+	raw, err := os.ReadFile(filepath.Join(dir, "child"))
+	g.Expect(err).NotTo(HaveOccurred())
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Eventually(func() bool { return processGone(pid) }, 5*time.Second, 50*time.Millisecond).Should(BeTrue(), "the script's child %d still runs", pid)
+}
+
+// processGone: no such process, or only its zombie waiting to be reaped.
+func processGone(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(fields) > 0 && fields[0] == "Z"
 }

@@ -22,8 +22,9 @@ type WorkerAddress struct {
 	// ContainerHost is the pod IP a worker reports besides Host when it
 	// runs in container network (Fluid's chart sets Host from the node's
 	// IP, ALLUXIO_WORKER_HOSTNAME=status.hostIP, in both network modes).
-	// Filled by Observe when Alluxio sends it; never used to address a
-	// command.
+	// Filled by Observe when Alluxio sends it, and by WorkerHosts for a
+	// worker whose web server answers at another address than Host: REST
+	// calls to the worker go there; CLI commands always name Host.
 	ContainerHost string
 	RPCPort       int32
 	WebPort       int32
@@ -84,14 +85,28 @@ type Interface interface {
 	DataMover
 }
 
-// FindWorker finds the worker registered at addr: same host (or container
-// host), and the same rpc or web port.
+// FindWorker finds the worker registered at addr: same container host
+// when addr has one, else same host (or container host), and the same
+// rpc or web port.
 func FindWorker(workers []WorkerInfo, addr WorkerAddress) (WorkerInfo, bool) {
 	if addr.Host == "" {
 		return WorkerInfo{}, false
 	}
+	samePort := func(w WorkerInfo) bool { return w.Address.RPCPort == addr.RPCPort || w.Address.WebPort == addr.WebPort }
+	if addr.ContainerHost != "" {
+		// Workers of one node share Host under container network: the
+		// pod's own IP tells them apart.
+		for _, w := range workers {
+			if w.Address.ContainerHost == addr.ContainerHost && samePort(w) {
+				return w, true
+			}
+		}
+	}
 	for _, w := range workers {
-		if (w.Address.Host == addr.Host || w.Address.ContainerHost == addr.Host) && (w.Address.RPCPort == addr.RPCPort || w.Address.WebPort == addr.WebPort) {
+		if addr.ContainerHost != "" && w.Address.ContainerHost != "" {
+			continue // another pod of the same node
+		}
+		if (w.Address.Host == addr.Host || w.Address.ContainerHost == addr.Host) && samePort(w) {
 			return w, true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -58,7 +59,9 @@ func newFallbackStreamer(config *rest.Config, execURL *url.URL) (remotecommand.E
 }
 
 // Exec runs argv in namespace/pod's container and waits for it, or for
-// ctx to end. See Executor for the error contract.
+// ctx to end. The container ends the command by ctx's deadline too (see
+// withRemoteDeadline): it needs coreutils' `timeout` on its PATH, as
+// Alluxio's images have. See Executor for the error contract.
 func (e *PodExecutor) Exec(ctx context.Context, namespace, pod, container string, argv []string) ([]byte, []byte, error) {
 	if namespace == "" || pod == "" || container == "" || len(argv) == 0 {
 		return nil, nil, fmt.Errorf("pod exec needs namespace, pod, container and a command; got %q/%q container %q command %q",
@@ -72,7 +75,7 @@ func (e *PodExecutor) Exec(ctx context.Context, namespace, pod, container string
 		Namespace(namespace).Resource("pods").Name(pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{
 			Container: container,
-			Command:   argv,
+			Command:   withRemoteDeadline(ctx, time.Now(), argv),
 			Stdout:    true,
 			Stderr:    true,
 		}, scheme.ParameterCodec).

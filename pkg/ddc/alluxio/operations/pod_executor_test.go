@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +112,8 @@ func TestPodExecutorExecsIntoTheMasterContainer(t *testing.T) {
 	g.Expect(string(stdout)).To(Equal("ok\n"))
 	g.Expect(string(stderr)).To(Equal("warn\n"))
 	g.Expect(gotURL.Path).To(Equal("/api/v1/namespaces/fluid/pods/hbase-master-0/exec"))
-	g.Expect(gotURL.Query()["command"]).To(Equal(decommissionArgv), "argv travels as a list, one parameter each")
+	g.Expect(gotURL.Query()["command"]).To(Equal(append([]string{"timeout", "-k", "5", "901"}, decommissionArgv...)),
+		"argv travels as a list, one parameter each, ended in the container by a deadline even without one of its own")
 	g.Expect(gotURL.Query().Get("container")).To(Equal("alluxio-master"))
 	g.Expect(gotURL.Query().Get("stdout")).To(Equal("true"))
 	g.Expect(gotURL.Query().Get("stdin")).To(BeEmpty())
@@ -246,4 +248,24 @@ func TestPodExecutorLogsTransportHiccupsBelowError(t *testing.T) {
 	g.Expect(string(stdout)).To(Equal("ok\n"))
 	g.Expect(errs).To(BeZero(), "transport hiccup logged at Error")
 	g.Expect(infos).To(BeNumerically(">=", 1), "kept, as detail")
+}
+
+// The container is told the command's deadline: once the controller
+// gives up on a command, the container ends it (pods/exec does not).
+func TestPodExecutorTellsTheContainerTheCommandsDeadline(t *testing.T) {
+	g := NewWithT(t)
+	var gotURL *url.URL
+	e := newTestPodExecutor(t, fakeAPIServer(t, masterPod(corev1.PodRunning)), fakeStream{stdout: "ok\n"}, &gotURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	_, _, err := e.Exec(ctx, "fluid", "hbase-master-0", "alluxio-master", decommissionArgv)
+
+	g.Expect(err).NotTo(HaveOccurred())
+	cmd := gotURL.Query()["command"]
+	g.Expect(cmd[:3]).To(Equal([]string{"timeout", "-k", "5"}))
+	secs, err := strconv.Atoi(cmd[3])
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(secs).To(And(BeNumerically(">=", 10), BeNumerically("<=", 11)), "the context's 10s and a second of slack")
+	g.Expect(cmd[4:]).To(Equal(decommissionArgv))
 }
