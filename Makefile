@@ -20,6 +20,14 @@ PKGS := ./...
 
 export KUBEBUILDER_ASSETS := $(K8S_BIN)
 
+# The release: VERSION is its one source (the chart's version, appVersion
+# and default image tag follow it; a test checks they agree). The binary
+# and the image say it, with the commit they were built from.
+VERSION := $(shell cat $(ROOT)/VERSION)
+REVISION ?= $(shell git -C $(ROOT) rev-parse HEAD 2>/dev/null || echo unknown)
+VERSION_LDFLAGS := -X github.com/fluid-drain/fluid-drain/pkg/version.version=$(VERSION) \
+	-X github.com/fluid-drain/fluid-drain/pkg/version.revision=$(REVISION)
+
 .PHONY: all
 all: build
 
@@ -119,13 +127,13 @@ test-binaries: $(K8S_BIN)/etcd $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-control
 
 .PHONY: build
 build: ## Build the controller, the Alluxio emulator and its CLI shim.
-	go build -o $(BIN)/alluxioruntime-controller ./cmd/alluxioruntime-controller
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/alluxioruntime-controller ./cmd/alluxioruntime-controller
 	@if [ -d cmd/alluxio-emulator ]; then go build -o $(BIN)/alluxio-emulator ./cmd/alluxio-emulator; fi
 	@if [ -d cmd/alluxio ]; then go build -o $(BIN)/alluxio ./cmd/alluxio; fi
 
 .PHONY: image
 image: ## Build the controller's OCI image (static binary, empty base, user 65532) into bin/image; prints its digest.
-	go run ./hack/image -out $(BIN)/image
+	go run ./hack/image -out $(BIN)/image -version $(VERSION) -revision $(REVISION)
 
 .PHONY: demo
 demo: ## Watch fluid-drain next to Fluid: Fluid's controllers, real Alluxio, a 4 → 2 scale-in under load with and without fluid-drain (builds what it needs, then cleans up).
