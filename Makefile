@@ -53,7 +53,8 @@ vet: ## go vet.
 	go vet $(PKGS)
 
 .PHONY: verify
-verify: manifests generate ## Fail if code is not gofmt'ed or generated files are stale.
+verify: manifests generate ## Fail if code is not gofmt'ed, generated files are stale, or go.mod/go.sum are not tidy.
+	@go mod tidy -diff >/dev/null 2>&1 || { echo "go.mod/go.sum are not tidy; run 'go mod tidy' and commit. It would change:"; go mod tidy -diff; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
