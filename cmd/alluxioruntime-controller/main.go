@@ -13,9 +13,11 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/discovery"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
@@ -35,6 +37,7 @@ type options struct {
 	leaderElectionNS       string
 	leaderElectionID       string
 	printVersion           bool
+	metricsSecure          bool
 	concurrency            int
 	namespaces             namespacesFlag
 	guardTimeout           time.Duration
@@ -64,6 +67,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.Var(int32Flag{&o.fluidPolicy.MaxConcurrent}, "max-concurrent", "Fluid-managed runtimes: workers decommissioning or draining at once, 0 for all (annotation "+datav1alpha1.MaxConcurrentAnnotation+").")
 	addRecacheFlags(fs, &o.fluidPolicy)
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "The address the Prometheus metrics endpoint binds to; 0 disables it.")
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", false, "Serve the metrics over HTTPS (a self-signed certificate) to callers that authenticate with a Kubernetes token and may get the non-resource URL /metrics (needs create on tokenreviews and subjectaccessreviews). Off: plain HTTP.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several controller replicas is active.")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease (default: the controller's own).")
@@ -172,13 +176,25 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("no Kubernetes config: %w", err)
 	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if err := alluxio.RefuseStandaloneNextToFluid(alluxio.Mode(o.mode), dc); err != nil {
+		return err
+	}
 	kruise, err := alluxio.KruiseServed(cfg)
 	if err != nil {
 		return err
 	}
+	metrics := metricsserver.Options{BindAddress: o.metricsAddr}
+	if o.metricsSecure {
+		metrics.SecureServing = true
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  alluxio.Scheme(),
-		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
+		Metrics:                 metrics,
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        o.leaderElectionID,
@@ -209,7 +225,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("starting", "version", build.Version, "revision", build.Revision, "goVersion", build.GoVersion, "mode", o.mode, "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled, "namespaces", o.namespaces.String())
+	log.Info("starting", "version", build.Version, "revision", build.Revision, "goVersion", build.GoVersion, "mode", o.mode, "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled, "namespaces", o.namespaces.String(), "metricsSecure", o.metricsSecure, "leaderElectionID", o.leaderElectionID)
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

@@ -34,13 +34,14 @@ const (
 	PropDocumented    Property = "each policy flag, annotation, default and special value (0, empty, Off) means what the README says"
 	PropParsers       Property = "Alluxio's answers and settings (durations, sizes, ports, versions, persistence states, the master's report) are read as Alluxio writes them"
 	PropFluidWiring   Property = "next to Fluid, the controller finds Fluid's master and worker pods through its own cache, drains them, and releases them when their runtime is deleted"
+	PropNextToFluid   Property = "the controller refuses to start in standalone mode where Fluid is installed, so two controllers never create the same runtime's sets"
 )
 
 // Properties lists every property, in the README's order.
 var Properties = []Property{
 	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
 	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
-	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog, PropDocumented, PropParsers, PropFluidWiring,
+	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog, PropDocumented, PropParsers, PropFluidWiring, PropNextToFluid,
 }
 
 const (
@@ -71,6 +72,7 @@ const (
 	versionGo = "pkg/ddc/alluxio/operations/version.go"
 	observeGo = "pkg/ddc/alluxio/operations/observe.go"
 	fluidStat = "pkg/ddc/alluxio/fluid_status.go"
+	detect    = "pkg/ddc/alluxio/fluid_detect.go"
 )
 
 // The unit suite narrowed to one package, for the mutants of the
@@ -563,5 +565,11 @@ var Catalogue = []Mutant{
 		Change:   "the scale-in summary is never kept on Fluid's master pod",
 		Edits:    []Edit{{fluidStat, "if err := writeScaleInSummary(ctx, r.Client, master, scratch.Status.ScaleIn); err != nil {", "if err := error(nil); err != nil {"}},
 		UnitPkgs: alluxioPkg, UnitRun: "TestFluid",
+	},
+	{
+		Name: "standalone-next-to-fluid", Property: PropNextToFluid,
+		Change:   "standalone mode starts where Fluid's Dataset CRD is served",
+		Edits:    []Edit{{detect, "\tif fluid {", "\tif fluid && false {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestStandaloneIsRefusedWhereFluidIsInstalled",
 	},
 }
