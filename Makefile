@@ -127,8 +127,9 @@ test-binaries: $(K8S_BIN)/etcd $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-control
 ##@ Build
 
 .PHONY: build
-build: ## Build the controller, the Alluxio emulator and its CLI shim.
+build: ## Build the controller, the kubectl fluid-drain plugin, the Alluxio emulator and its CLI shim.
 	go build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/alluxioruntime-controller ./cmd/alluxioruntime-controller
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/kubectl-fluid_drain ./cmd/kubectl-fluid_drain
 	@if [ -d cmd/alluxio-emulator ]; then go build -o $(BIN)/alluxio-emulator ./cmd/alluxio-emulator; fi
 	@if [ -d cmd/alluxio ]; then go build -o $(BIN)/alluxio ./cmd/alluxio; fi
 
