@@ -250,7 +250,14 @@ bench: test-binaries ## Measure scale-in time, API cost, many runtimes and memor
 
 FLUID_VERSION := v1.0.8
 FLUID_SHA256 := c6bdfb04323a403eebc8dd2f50027a9b3834a8ffafcb759cf3b2a4034e7c2434
+# Without the tarball, the tag is cloned from FLUID_GIT_URL and checked:
+# its commit, and the sha256 of its tree (hack/fluid/tree-sha256.sh), the
+# same tree the tarball holds.
+FLUID_COMMIT := de578cd23c56a83b527ac00586ab1659cf460f68
+FLUID_TREE_SHA256 := fdca4294309974fafb0774b0a1d0440c0bf44d18e650a89185e9727786721e23
+FLUID_GIT_URL ?= https://github.com/fluid-cloudnative/fluid
 # Fluid's source release (vendor/ included); its module is not on the Go proxy.
+# Optional: where it is absent, the tag is cloned instead (needs network).
 FLUID_TARBALL ?= $(abspath $(ROOT)/../shared/fluid/fluid-$(FLUID_VERSION).tar.gz)
 # FLUID_SRC: an unpacked Fluid $(FLUID_VERSION) tree to use instead of the tarball.
 FLUID_SRC ?=
@@ -264,19 +271,13 @@ alluxio-jars: ## Resolve Alluxio 2.9.6's jars from Maven Central into bin/alluxi
 .PHONY: fluid-binaries
 fluid-binaries: $(FLUID_BIN)/dataset-controller $(FLUID_BIN)/alluxioruntime-controller $(FLUID_BIN)/ddc-helm ## Build Fluid's dataset and AlluxioRuntime controllers and Helm (as ddc-helm) into bin/fluid (skips what exists).
 
-# The Fluid tree: FLUID_SRC as given, or the tarball checked and unpacked.
+# The Fluid tree: FLUID_SRC as given; or the tarball checked and unpacked;
+# or, where the tarball is absent, a shallow git clone of the tag checked
+# against the same tree (hack/fluid/source.sh).
 $(FLUID_TREE)/go.mod:
 	@if [ -n "$(FLUID_SRC)" ]; then echo "FLUID_SRC=$(FLUID_SRC) has no go.mod: it must be Fluid's source tree at $(FLUID_VERSION)"; exit 1; fi
-	@if [ ! -f "$(FLUID_TARBALL)" ]; then \
-		echo "Fluid's source is not here: neither FLUID_SRC nor $(FLUID_TARBALL) exists. Get it with"; \
-		echo "    git clone --depth 1 --branch $(FLUID_VERSION) https://github.com/fluid-cloudnative/fluid"; \
-		echo "and run again with FLUID_SRC=<that directory>."; exit 1; fi
-	@echo ">> checking and unpacking $(FLUID_TARBALL) into $(BIN)/fluid-src"
-	@echo "$(FLUID_SHA256)  $(FLUID_TARBALL)" | sha256sum -c --quiet - || { echo "$(FLUID_TARBALL): sha256 is not $(FLUID_SHA256)"; exit 1; }
-	rm -rf $(BIN)/fluid-src.tmp && mkdir -p $(BIN)/fluid-src.tmp
-	tar -xzf $(FLUID_TARBALL) -C $(BIN)/fluid-src.tmp
-	@test -f $(BIN)/fluid-src.tmp/fluid-$(FLUID_VERSION)/go.mod || { echo "$(FLUID_TARBALL) does not hold fluid-$(FLUID_VERSION)/"; exit 1; }
-	rm -rf $(BIN)/fluid-src && mv $(BIN)/fluid-src.tmp $(BIN)/fluid-src
+	FLUID_VERSION=$(FLUID_VERSION) FLUID_SHA256=$(FLUID_SHA256) FLUID_COMMIT=$(FLUID_COMMIT) FLUID_TREE_SHA256=$(FLUID_TREE_SHA256) \
+		FLUID_GIT_URL=$(FLUID_GIT_URL) FLUID_TARBALL="$(FLUID_TARBALL)" hack/fluid/source.sh $(BIN)/fluid-src
 
 $(FLUID_BIN)/dataset-controller: | $(FLUID_TREE)/go.mod
 	@echo ">> building Fluid's dataset-controller $(FLUID_VERSION) into bin/fluid (first time: a few minutes)"
