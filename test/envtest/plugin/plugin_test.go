@@ -132,7 +132,7 @@ func TestStatusShowsEachVictimInBothModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `AlluxioRuntime status-fluid/hbase
-  Scale-in:   4 → 2 workers, started 5m0s ago, in progress
+  Scale-in:   4 → 2 workers, started 5m ago, in progress
   Recorded:   annotation data.fluid.io/scale-in-summary on pod hbase-master-0
   Condition:  GracefulScaleIn=False (Draining): 2 workers leaving: 1 draining, 1 timed out
   POD             STATE     FOR  REASON
@@ -150,8 +150,8 @@ func TestStatusShowsEachVictimInBothModes(t *testing.T) {
 	want = `AlluxioRuntime status-standalone/spark
   Scale-in:   3 → 2 workers, started 10m ago, completed 60s ago
   Recorded:   status.scaleIn
-  POD             STATE   FOR   REASON
-  spark-worker-2  Scaled  2m0s  drained
+  POD             STATE   FOR  REASON
+  spark-worker-2  Scaled  2m   drained
 `
 	if out != want {
 		t.Errorf("status of a standalone runtime printed\n%s\nwant\n%s", out, want)
