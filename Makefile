@@ -137,9 +137,27 @@ build: ## Build the controller, the kubectl fluid-drain plugin, the Alluxio emul
 image: ## Build the controller's OCI image (static binary, empty base, user 65532) into bin/image; prints its digest.
 	go run ./hack/image -out $(BIN)/image -version $(VERSION) -revision $(REVISION)
 
+RELEASE_DIR := $(BIN)/release
+RELEASE_NAMESPACE := fluid-drain-system
+
+.PHONY: release
+release: $(HELM) ## Write the release into bin/release: the image for linux/amd64 and linux/arm64 (one OCI index), the packaged chart, install.yaml (mode fluid) and SHA256SUMS.
+	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
+	go run ./hack/image -platforms amd64,arm64 -out $(RELEASE_DIR)/image -version $(VERSION) -revision $(REVISION)
+	$(HELM) lint --strict charts/fluid-drain --kube-version $(K8S_VERSION)
+	$(HELM) package charts/fluid-drain --destination $(RELEASE_DIR)
+	@# One file for kubectl users: the chart's defaults (mode fluid, next to
+	@# Fluid), in fluid-drain-system, the image pinned by the index digest.
+	{ printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: $(RELEASE_NAMESPACE)\n'; \
+	  $(HELM) template fluid-drain charts/fluid-drain --namespace $(RELEASE_NAMESPACE) --kube-version $(K8S_VERSION) \
+		--set image.digest=$$(cat $(RELEASE_DIR)/image.digest); } > $(RELEASE_DIR)/install.yaml
+	cd $(RELEASE_DIR) && sha256sum fluid-drain-$(VERSION).tgz install.yaml image.digest > SHA256SUMS
+	@echo "release $(VERSION) ($(REVISION)) in $(RELEASE_DIR):"; ls -1 $(RELEASE_DIR)
+	@echo "push the image with e.g.: skopeo copy --all oci:$(RELEASE_DIR)/image:$(VERSION) docker://REGISTRY/alluxioruntime-controller:$(VERSION)"
+
 .PHONY: demo
 demo: ## Watch fluid-drain next to Fluid: Fluid's controllers, real Alluxio, a 4 → 2 scale-in under load with and without fluid-drain (builds what it needs, then cleans up).
-	@echo ">> [1/2] building what the demo runs, two at a time: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok into bin/k8s, Fluid $(FLUID_VERSION)'s controllers into bin/fluid, Helm, fluid-drain's image, and Alluxio 2.9.6's jars from Maven (the first time builds everything from source, see the README for its time; later runs, seconds)"
+	@echo ">> [1/2] building what the demo runs, two at a time: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok into bin/k8s, Fluid $(FLUID_VERSION)'s controllers into bin/fluid, Helm, fluid-drain's image, and Alluxio 2.9.6's jars from Maven (the first time builds everything from source, see docs/reliability-and-testing.md for its time; later runs, seconds)"
 	@# The Maven download first: it waits on the network while the builds use the cores.
 	@$(MAKE) --no-print-directory -j2 alluxio-jars test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok fluid-binaries image $(HELM)
 	@go build -o $(BIN)/fluiddemo ./hack/fluiddemo
