@@ -1,6 +1,6 @@
 package mutants
 
-// Property is a claim the scale-in makes, as the README states it.
+// Property is a claim the scale-in makes, as docs/reliability-and-testing.md states it.
 type Property string
 
 const (
@@ -37,7 +37,7 @@ const (
 	PropNextToFluid   Property = "the controller refuses to start in standalone mode where Fluid is installed, so two controllers never create the same runtime's sets"
 )
 
-// Properties lists every property, in the README's order.
+// Properties lists every property, in the order of docs/reliability-and-testing.md.
 var Properties = []Property{
 	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
 	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
