@@ -20,6 +20,14 @@ PKGS := ./...
 
 export KUBEBUILDER_ASSETS := $(K8S_BIN)
 
+# The release: VERSION is its one source (the chart's version, appVersion
+# and default image tag follow it; a test checks they agree). The binary
+# and the image say it, with the commit they were built from.
+VERSION := $(shell cat $(ROOT)/VERSION)
+REVISION ?= $(shell git -C $(ROOT) rev-parse HEAD 2>/dev/null || echo unknown)
+VERSION_LDFLAGS := -X github.com/fluid-drain/fluid-drain/pkg/version.version=$(VERSION) \
+	-X github.com/fluid-drain/fluid-drain/pkg/version.revision=$(REVISION)
+
 .PHONY: all
 all: build
 
@@ -45,7 +53,8 @@ vet: ## go vet.
 	go vet $(PKGS)
 
 .PHONY: verify
-verify: manifests generate ## Fail if code is not gofmt'ed or generated files are stale.
+verify: manifests generate ## Fail if code is not gofmt'ed, generated files are stale, or go.mod/go.sum are not tidy.
+	@go mod tidy -diff >/dev/null 2>&1 || { echo "go.mod/go.sum are not tidy; run 'go mod tidy' and commit. It would change:"; go mod tidy -diff; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
@@ -118,18 +127,37 @@ test-binaries: $(K8S_BIN)/etcd $(K8S_BIN)/kube-apiserver $(K8S_BIN)/kube-control
 ##@ Build
 
 .PHONY: build
-build: ## Build the controller, the Alluxio emulator and its CLI shim.
-	go build -o $(BIN)/alluxioruntime-controller ./cmd/alluxioruntime-controller
+build: ## Build the controller, the kubectl fluid-drain plugin, the Alluxio emulator and its CLI shim.
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/alluxioruntime-controller ./cmd/alluxioruntime-controller
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/kubectl-fluid_drain ./cmd/kubectl-fluid_drain
 	@if [ -d cmd/alluxio-emulator ]; then go build -o $(BIN)/alluxio-emulator ./cmd/alluxio-emulator; fi
 	@if [ -d cmd/alluxio ]; then go build -o $(BIN)/alluxio ./cmd/alluxio; fi
 
 .PHONY: image
 image: ## Build the controller's OCI image (static binary, empty base, user 65532) into bin/image; prints its digest.
-	go run ./hack/image -out $(BIN)/image
+	go run ./hack/image -out $(BIN)/image -version $(VERSION) -revision $(REVISION)
+
+RELEASE_DIR := $(BIN)/release
+RELEASE_NAMESPACE := fluid-drain-system
+
+.PHONY: release
+release: $(HELM) ## Write the release into bin/release: the image for linux/amd64 and linux/arm64 (one OCI index), the packaged chart, install.yaml (mode fluid) and SHA256SUMS.
+	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
+	go run ./hack/image -platforms amd64,arm64 -out $(RELEASE_DIR)/image -version $(VERSION) -revision $(REVISION)
+	$(HELM) lint --strict charts/fluid-drain --kube-version $(K8S_VERSION)
+	$(HELM) package charts/fluid-drain --destination $(RELEASE_DIR)
+	@# One file for kubectl users: the chart's defaults (mode fluid, next to
+	@# Fluid), in fluid-drain-system, the image pinned by the index digest.
+	{ printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: $(RELEASE_NAMESPACE)\n'; \
+	  $(HELM) template fluid-drain charts/fluid-drain --namespace $(RELEASE_NAMESPACE) --kube-version $(K8S_VERSION) \
+		--set image.digest=$$(cat $(RELEASE_DIR)/image.digest); } > $(RELEASE_DIR)/install.yaml
+	cd $(RELEASE_DIR) && sha256sum fluid-drain-$(VERSION).tgz install.yaml image.digest > SHA256SUMS
+	@echo "release $(VERSION) ($(REVISION)) in $(RELEASE_DIR):"; ls -1 $(RELEASE_DIR)
+	@echo "push the image with e.g.: skopeo copy --all oci:$(RELEASE_DIR)/image:$(VERSION) docker://REGISTRY/alluxioruntime-controller:$(VERSION)"
 
 .PHONY: demo
 demo: ## Watch fluid-drain next to Fluid: Fluid's controllers, real Alluxio, a 4 → 2 scale-in under load with and without fluid-drain (builds what it needs, then cleans up).
-	@echo ">> [1/2] building what the demo runs, two at a time: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok into bin/k8s, Fluid $(FLUID_VERSION)'s controllers into bin/fluid, Helm, fluid-drain's image, and Alluxio 2.9.6's jars from Maven (the first time builds everything from source, see the README for its time; later runs, seconds)"
+	@echo ">> [1/2] building what the demo runs, two at a time: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok into bin/k8s, Fluid $(FLUID_VERSION)'s controllers into bin/fluid, Helm, fluid-drain's image, and Alluxio 2.9.6's jars from Maven (the first time builds everything from source, see docs/reliability-and-testing.md for its time; later runs, seconds)"
 	@# The Maven download first: it waits on the network while the builds use the cores.
 	@$(MAKE) --no-print-directory -j2 alluxio-jars test-binaries $(K8S_BIN)/kube-scheduler $(K8S_BIN)/kwok fluid-binaries image $(HELM)
 	@go build -o $(BIN)/fluiddemo ./hack/fluiddemo
@@ -240,7 +268,14 @@ bench: test-binaries ## Measure scale-in time, API cost, many runtimes and memor
 
 FLUID_VERSION := v1.0.8
 FLUID_SHA256 := c6bdfb04323a403eebc8dd2f50027a9b3834a8ffafcb759cf3b2a4034e7c2434
+# Without the tarball, the tag is cloned from FLUID_GIT_URL and checked:
+# its commit, and the sha256 of its tree (hack/fluid/tree-sha256.sh), the
+# same tree the tarball holds.
+FLUID_COMMIT := de578cd23c56a83b527ac00586ab1659cf460f68
+FLUID_TREE_SHA256 := fdca4294309974fafb0774b0a1d0440c0bf44d18e650a89185e9727786721e23
+FLUID_GIT_URL ?= https://github.com/fluid-cloudnative/fluid
 # Fluid's source release (vendor/ included); its module is not on the Go proxy.
+# Optional: where it is absent, the tag is cloned instead (needs network).
 FLUID_TARBALL ?= $(abspath $(ROOT)/../shared/fluid/fluid-$(FLUID_VERSION).tar.gz)
 # FLUID_SRC: an unpacked Fluid $(FLUID_VERSION) tree to use instead of the tarball.
 FLUID_SRC ?=
@@ -254,19 +289,13 @@ alluxio-jars: ## Resolve Alluxio 2.9.6's jars from Maven Central into bin/alluxi
 .PHONY: fluid-binaries
 fluid-binaries: $(FLUID_BIN)/dataset-controller $(FLUID_BIN)/alluxioruntime-controller $(FLUID_BIN)/ddc-helm ## Build Fluid's dataset and AlluxioRuntime controllers and Helm (as ddc-helm) into bin/fluid (skips what exists).
 
-# The Fluid tree: FLUID_SRC as given, or the tarball checked and unpacked.
+# The Fluid tree: FLUID_SRC as given; or the tarball checked and unpacked;
+# or, where the tarball is absent, a shallow git clone of the tag checked
+# against the same tree (hack/fluid/source.sh).
 $(FLUID_TREE)/go.mod:
 	@if [ -n "$(FLUID_SRC)" ]; then echo "FLUID_SRC=$(FLUID_SRC) has no go.mod: it must be Fluid's source tree at $(FLUID_VERSION)"; exit 1; fi
-	@if [ ! -f "$(FLUID_TARBALL)" ]; then \
-		echo "Fluid's source is not here: neither FLUID_SRC nor $(FLUID_TARBALL) exists. Get it with"; \
-		echo "    git clone --depth 1 --branch $(FLUID_VERSION) https://github.com/fluid-cloudnative/fluid"; \
-		echo "and run again with FLUID_SRC=<that directory>."; exit 1; fi
-	@echo ">> checking and unpacking $(FLUID_TARBALL) into $(BIN)/fluid-src"
-	@echo "$(FLUID_SHA256)  $(FLUID_TARBALL)" | sha256sum -c --quiet - || { echo "$(FLUID_TARBALL): sha256 is not $(FLUID_SHA256)"; exit 1; }
-	rm -rf $(BIN)/fluid-src.tmp && mkdir -p $(BIN)/fluid-src.tmp
-	tar -xzf $(FLUID_TARBALL) -C $(BIN)/fluid-src.tmp
-	@test -f $(BIN)/fluid-src.tmp/fluid-$(FLUID_VERSION)/go.mod || { echo "$(FLUID_TARBALL) does not hold fluid-$(FLUID_VERSION)/"; exit 1; }
-	rm -rf $(BIN)/fluid-src && mv $(BIN)/fluid-src.tmp $(BIN)/fluid-src
+	FLUID_VERSION=$(FLUID_VERSION) FLUID_SHA256=$(FLUID_SHA256) FLUID_COMMIT=$(FLUID_COMMIT) FLUID_TREE_SHA256=$(FLUID_TREE_SHA256) \
+		FLUID_GIT_URL=$(FLUID_GIT_URL) FLUID_TARBALL="$(FLUID_TARBALL)" hack/fluid/source.sh $(BIN)/fluid-src
 
 $(FLUID_BIN)/dataset-controller: | $(FLUID_TREE)/go.mod
 	@echo ">> building Fluid's dataset-controller $(FLUID_VERSION) into bin/fluid (first time: a few minutes)"

@@ -8,12 +8,16 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/discovery"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
@@ -21,6 +25,7 @@ import (
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/guard"
 	"github.com/fluid-drain/fluid-drain/pkg/ddc/alluxio/operations"
 	"github.com/fluid-drain/fluid-drain/pkg/features"
+	"github.com/fluid-drain/fluid-drain/pkg/version"
 )
 
 type options struct {
@@ -30,6 +35,9 @@ type options struct {
 	metricsAddr, probeAddr string
 	leaderElect            bool
 	leaderElectionNS       string
+	leaderElectionID       string
+	printVersion           bool
+	metricsSecure          bool
 	concurrency            int
 	namespaces             namespacesFlag
 	guardTimeout           time.Duration
@@ -59,9 +67,12 @@ func parseFlags(args []string) (*options, error) {
 	fs.Var(int32Flag{&o.fluidPolicy.MaxConcurrent}, "max-concurrent", "Fluid-managed runtimes: workers decommissioning or draining at once, 0 for all (annotation "+datav1alpha1.MaxConcurrentAnnotation+").")
 	addRecacheFlags(fs, &o.fluidPolicy)
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "The address the Prometheus metrics endpoint binds to; 0 disables it.")
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", false, "Serve the metrics over HTTPS (a self-signed certificate) to callers that authenticate with a Kubernetes token and may get the non-resource URL /metrics (needs create on tokenreviews and subjectaccessreviews). Off: plain HTTP.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several controller replicas is active.")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease (default: the controller's own).")
+	fs.StringVar(&o.leaderElectionID, "leader-election-id", alluxio.LeaderElectionID, "Name of the leader election lease; each installation in a namespace needs its own (the chart uses the release name).")
+	fs.BoolVar(&o.printVersion, "version", false, "Print the version and exit.")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "How many runtimes are reconciled at once.")
 	fs.DurationVar(&o.guardTimeout, "guard-heartbeat-timeout", guard.DefaultTimeout, "Next to Fluid: the admission guard's heartbeat timeout, as the policy is rendered with (chart value admissionPolicy.heartbeatTimeout). The guard holds no pod once fluid-drain's heartbeat is older than this; 0 writes no heartbeat, so the guard holds nothing.")
 	fs.Var(&o.guardClockLease, "guard-clock-lease", "Next to Fluid: namespace/name of the lease the admission guard reads the time from (kube-controller-manager's leader-election lease).")
@@ -83,6 +94,10 @@ func parseFlags(args []string) (*options, error) {
 	if errors.Is(parseErr, flag.ErrHelp) {
 		fs.SetOutput(os.Stdout)
 		fs.Usage()
+		os.Exit(0)
+	}
+	if parseErr == nil && o.printVersion {
+		fmt.Println("alluxioruntime-controller", version.Get())
 		os.Exit(0)
 	}
 	if parseErr == nil {
@@ -113,6 +128,9 @@ func (o *options) validate() error {
 		return fmt.Errorf("--quiet-period=%s must be shorter than --drain-timeout=%s", p.QuietPeriod, p.DrainTimeout)
 	case p.MaxConcurrent < 0:
 		return fmt.Errorf("--max-concurrent=%d: want 0 (no cap) or more", p.MaxConcurrent)
+	}
+	if errs := validation.IsDNS1123Subdomain(o.leaderElectionID); len(errs) > 0 {
+		return fmt.Errorf("--leader-election-id=%q is not a valid lease name: %s", o.leaderElectionID, strings.Join(errs, "; "))
 	}
 	return nil
 }
@@ -149,23 +167,43 @@ func run(args []string) error {
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
 	log := ctrl.Log.WithName("setup")
+	build := version.Get()
+	if err := version.RegisterBuildInfo(); err != nil {
+		return err
+	}
 
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("no Kubernetes config: %w", err)
 	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if err := alluxio.RefuseStandaloneNextToFluid(alluxio.Mode(o.mode), dc); err != nil {
+		return err
+	}
 	kruise, err := alluxio.KruiseServed(cfg)
 	if err != nil {
 		return err
 	}
+	metrics := metricsserver.Options{BindAddress: o.metricsAddr}
+	if o.metricsSecure {
+		metrics.SecureServing = true
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  alluxio.Scheme(),
-		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
+		Metrics:                 metrics,
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
-		LeaderElectionID:        alluxio.LeaderElectionID,
+		LeaderElectionID:        o.leaderElectionID,
 		LeaderElectionNamespace: o.leaderElectionNS,
-		Cache:                   alluxio.CacheOptions(o.namespaces, kruise),
+		// Every runnable stops when the manager does, so the lease can be
+		// handed back at once: a new replica (rolling update) takes over
+		// without waiting for the lease to expire.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         alluxio.CacheOptions(o.namespaces, kruise),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -187,7 +225,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("starting", "mode", o.mode, "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled, "namespaces", o.namespaces.String())
+	log.Info("starting", "version", build.Version, "revision", build.Revision, "goVersion", build.GoVersion, "mode", o.mode, "featureGates", features.MutableGates, "kruiseInstalled", r.KruiseInstalled, "namespaces", o.namespaces.String(), "metricsSecure", o.metricsSecure, "leaderElectionID", o.leaderElectionID)
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

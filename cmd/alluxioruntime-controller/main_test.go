@@ -48,6 +48,16 @@ func TestStartUp(t *testing.T) {
 		g.Expect(err).To(HaveOccurred())
 		g.Expect(string(out)).To(ContainSubstring(`namespace "Team_B" is not a valid namespace name`))
 	})
+	t.Run("--version prints the stamped version and exits", func(t *testing.T) {
+		g := NewWithT(t)
+		stamped := filepath.Join(t.TempDir(), "alluxioruntime-controller")
+		ldflags := "-X github.com/fluid-drain/fluid-drain/pkg/version.version=9.8.7 -X github.com/fluid-drain/fluid-drain/pkg/version.revision=0123abc"
+		out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", stamped, ".").CombinedOutput()
+		g.Expect(err).NotTo(HaveOccurred(), "%s", out)
+		out, err = exec.Command(stamped, "--version").CombinedOutput()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(string(out)).To(MatchRegexp(`^alluxioruntime-controller 9\.8\.7 \(revision 0123abc, go[0-9.]+\)\n$`))
+	})
 	t.Run("--help lists the gates", func(t *testing.T) {
 		g := NewWithT(t)
 		out, err := exec.Command(bin, "--help").CombinedOutput()
@@ -69,6 +79,7 @@ func TestBadPolicyFlagsAreRefusedNamingTheFlag(t *testing.T) {
 		"--recache=Some":                        "recache: want All or Off",
 		"--recache-limit=-1Gi":                  "recache-limit",
 		"--recache-timeout=0s":                  "recache-timeout",
+		"--leader-election-id=Not_A_Name":       "--leader-election-id",
 	} {
 		t.Run(args, func(t *testing.T) {
 			g := NewWithT(t)

@@ -23,10 +23,12 @@ const (
 	noNode = `nodeSelector.fluid-drain\.io/node=none`
 )
 
-// chartValues are the --set pairs every install of the suite uses: the
-// image just built, by digest.
+// chartValues are the --set pairs every install of the suite uses: mode
+// standalone (no Fluid here; the chart's default is mode fluid), the image
+// just built, by digest.
 func chartValues(extra ...string) []string {
 	return append([]string{
+		"mode=standalone",
 		"image.repository=fluid-drain/alluxioruntime-controller",
 		"image.digest=" + imageDigest,
 		noNode,

@@ -1,6 +1,6 @@
 package mutants
 
-// Property is a claim the scale-in makes, as the README states it.
+// Property is a claim the scale-in makes, as docs/reliability-and-testing.md states it.
 type Property string
 
 const (
@@ -35,13 +35,14 @@ const (
 	PropParsers       Property = "Alluxio's answers and settings (durations, sizes, ports, versions, persistence states, the master's report) are read as Alluxio writes them"
 	PropFluidWiring   Property = "next to Fluid, the controller finds Fluid's master and worker pods through its own cache, drains them, and releases them when their runtime is deleted"
 	PropCLIProcesses  Property = "no Alluxio CLI command outlives the controller's interest in it, and at most MaxCLIProcessesPerMaster run at once in one master pod"
+	PropNextToFluid   Property = "the controller refuses to start in standalone mode where Fluid is installed, so two controllers never create the same runtime's sets"
 )
 
-// Properties lists every property, in the README's order.
+// Properties lists every property, in the order of docs/reliability-and-testing.md.
 var Properties = []Property{
 	PropDecommission, PropRefresh, PropRefreshNow, PropQuiet, PropBusy, PropUnpersisted, PropPersist, PropRecache, PropNeverReg, PropRelisted, PropDecomTime,
 	PropAddress, PropVictim, PropCacheLag, PropMaxConcurrent, PropTimeout, PropRecacheBound, PropForce, PropCancel, PropFinalizer, PropRuntimeGone,
-	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog, PropDocumented, PropParsers, PropFluidWiring, PropCLIProcesses,
+	PropGateOff, PropGuardScope, PropGuardBound, PropCondition, PropRequeue, PropLog, PropDocumented, PropParsers, PropFluidWiring, PropCLIProcesses, PropNextToFluid,
 }
 
 const (
@@ -73,6 +74,7 @@ const (
 	versionGo = "pkg/ddc/alluxio/operations/version.go"
 	observeGo = "pkg/ddc/alluxio/operations/observe.go"
 	fluidStat = "pkg/ddc/alluxio/fluid_status.go"
+	detect    = "pkg/ddc/alluxio/fluid_detect.go"
 )
 
 // The unit suite narrowed to one package, for the mutants of the
@@ -646,5 +648,11 @@ var Catalogue = []Mutant{
 		Change: "on an Alluxio that cannot decommission, a victim stops in Failed without its unpersisted files being persisted first",
 		Edits: []Edit{{decide, "\tif hold, held := holdForData(f); held {\n\t\tif overdue(f, p) {",
 			"\tif f.Unsupported != \"\" {\n\t\treturn Decision{Event: Fail, Reason: DecommissionUnsupportedReason, Message: f.Unsupported}\n\t}\n\tif hold, held := holdForData(f); held {\n\t\tif overdue(f, p) {"}},
+	},
+	{
+		Name: "standalone-next-to-fluid", Property: PropNextToFluid,
+		Change:   "standalone mode starts where Fluid's Dataset CRD is served",
+		Edits:    []Edit{{detect, "\tif fluid {", "\tif fluid && false {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestStandaloneIsRefusedWhereFluidIsInstalled",
 	},
 }

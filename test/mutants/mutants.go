@@ -21,7 +21,7 @@ type Edit struct {
 type Mutant struct {
 	// Name is a short kebab-case name.
 	Name string
-	// Property is what the mutant breaks, as the README states it.
+	// Property is what the mutant breaks, as docs/reliability-and-testing.md states it.
 	Property Property
 	// Change says what the mutant does, for a person.
 	Change string

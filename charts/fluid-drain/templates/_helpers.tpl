@@ -33,10 +33,18 @@ control-plane: controller-manager
 {{- join "," $gates -}}
 {{- end -}}
 
+{{/* The leader election Lease: leaderElection.leaseName, or one named after the release. */}}
+{{- define "fluid-drain.leaseName" -}}
+{{- .Values.leaderElection.leaseName | default (printf "%s.alluxioruntime-controller.data.fluid.io" (include "fluid-drain.fullname" .)) -}}
+{{- end -}}
+
 {{/* Values that cannot work together stop the install, naming the value and the fix. */}}
 {{- define "fluid-drain.validate" -}}
 {{- if and (eq .Values.mode "fluid") (not .Values.featureGates.GracefulScaleIn) -}}
 {{- fail "mode=fluid needs featureGates.GracefulScaleIn=true: the admission policy holds each Fluid worker until fluid-drain drains it, which it does only with that gate on; set the gate, or mode=standalone" -}}
+{{- end -}}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) -}}
+{{- fail "metrics.serviceMonitor.enabled=true needs metrics.enabled=true: there is no metrics endpoint to scrape" -}}
 {{- end -}}
 {{- if and (gt (int .Values.replicas) 1) (not .Values.leaderElection.enabled) -}}
 {{- fail "replicas > 1 needs leaderElection.enabled=true: two controllers without a leader would both drain the same workers" -}}

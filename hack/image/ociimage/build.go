@@ -49,6 +49,42 @@ type Options struct {
 	Out string
 	// Arch is the target architecture; default runtime.GOARCH.
 	Arch string
+	// Version and Revision are stamped into the binary (what --version,
+	// the start-up log and fluid_drain_build_info say) and into the
+	// image's OCI labels. Empty leaves the binary's placeholders and
+	// labels out.
+	Version, Revision string
+}
+
+// versionPackage holds the variables -ldflags -X stamps.
+const versionPackage = "github.com/fluid-drain/fluid-drain/pkg/version"
+
+// ldflags strips the binary and stamps the version.
+func (o Options) ldflags() string {
+	f := "-s -w -buildid="
+	if o.Version != "" {
+		f += " -X " + versionPackage + ".version=" + o.Version
+	}
+	if o.Revision != "" {
+		f += " -X " + versionPackage + ".revision=" + o.Revision
+	}
+	return f
+}
+
+// labels are the image config's OCI annotations.
+func (o Options) labels() map[string]string {
+	l := map[string]string{
+		"org.opencontainers.image.title":    "alluxioruntime-controller",
+		"org.opencontainers.image.source":   "https://github.com/fluid-drain/fluid-drain",
+		"org.opencontainers.image.licenses": "Apache-2.0",
+	}
+	if o.Version != "" {
+		l["org.opencontainers.image.version"] = o.Version
+	}
+	if o.Revision != "" {
+		l["org.opencontainers.image.revision"] = o.Revision
+	}
+	return l
 }
 
 // Result describes a built image.
@@ -64,11 +100,11 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	if opts.Arch == "" {
 		opts.Arch = runtime.GOARCH
 	}
-	bin, err := compile(ctx, opts.Root, opts.Arch)
+	bin, err := compile(ctx, opts.Root, opts.Arch, opts.ldflags())
 	if err != nil {
 		return Result{}, err
 	}
-	img, err := Image(bin, opts.Arch)
+	img, err := Image(bin, opts.Arch, opts.labels())
 	if err != nil {
 		return Result{}, err
 	}
@@ -76,7 +112,7 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := writeLayout(opts.Out, img); err != nil {
+	if err := writeLayout(opts.Out, img, opts.refName()); err != nil {
 		return Result{}, err
 	}
 	return Result{Digest: digest.String(), BinarySize: len(bin)}, nil
@@ -85,14 +121,14 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 // compile builds a static linux binary of Package: no cgo, no local paths
 // (-trimpath), no VCS stamp (the image depends on the source alone, not
 // on a commit), stripped.
-func compile(ctx context.Context, root, arch string) ([]byte, error) {
+func compile(ctx context.Context, root, arch, ldflags string) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "ociimage-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "alluxioruntime-controller")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", out, Package)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags="+ldflags, "-o", out, Package)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
 	var msg bytes.Buffer
@@ -103,8 +139,8 @@ func compile(ctx context.Context, root, arch string) ([]byte, error) {
 	return os.ReadFile(out)
 }
 
-// Image is bin as the image's only layer, with its config.
-func Image(bin []byte, arch string) (v1.Image, error) {
+// Image is bin as the image's only layer, with its config carrying labels.
+func Image(bin []byte, arch string, labels map[string]string) (v1.Image, error) {
 	layerTar, err := layerTar(bin)
 	if err != nil {
 		return nil, err
@@ -134,17 +170,22 @@ func Image(bin []byte, arch string) (v1.Image, error) {
 		Entrypoint: []string{Entrypoint},
 		User:       fmt.Sprintf("%d:%d", UID, GID),
 		WorkingDir: "/",
-		Labels: map[string]string{
-			"org.opencontainers.image.title":  "alluxioruntime-controller",
-			"org.opencontainers.image.source": "https://github.com/fluid-drain/fluid-drain",
-		},
+		Labels:     labels,
 	}
 	return mutate.ConfigFile(img, cfg)
 }
 
+// refName is the tag the layout records: the version, or RefName.
+func (o Options) refName() string {
+	if o.Version != "" {
+		return o.Version
+	}
+	return RefName
+}
+
 // writeLayout replaces dir with an OCI image layout holding img, tagged
-// RefName.
-func writeLayout(dir string, img v1.Image) error {
+// ref.
+func writeLayout(dir string, img v1.Image, ref string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
@@ -152,7 +193,7 @@ func writeLayout(dir string, img v1.Image) error {
 	if err != nil {
 		return fmt.Errorf("write OCI layout %s: %w", dir, err)
 	}
-	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": RefName})); err != nil {
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": ref})); err != nil {
 		return fmt.Errorf("write OCI layout %s: %w", dir, err)
 	}
 	return nil

@@ -36,7 +36,7 @@ func built(t *testing.T) (string, Result) {
 			builtErr = err
 			return
 		}
-		builtRes, builtErr = Build(t.Context(), Options{Root: moduleRoot, Out: filepath.Join(builtDir, "image")})
+		builtRes, builtErr = Build(t.Context(), Options{Root: moduleRoot, Out: filepath.Join(builtDir, "image"), Version: "1.2.3", Revision: "abc123"})
 	})
 	if builtErr != nil {
 		t.Fatal(builtErr)
@@ -55,7 +55,7 @@ func TestMain(m *testing.M) {
 func TestTheSameSourceGivesTheSameDigest(t *testing.T) {
 	first, res1 := built(t)
 	second := filepath.Join(t.TempDir(), "elsewhere", "image")
-	res2, err := Build(t.Context(), Options{Root: moduleRoot, Out: second})
+	res2, err := Build(t.Context(), Options{Root: moduleRoot, Out: second, Version: "1.2.3", Revision: "abc123"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +87,9 @@ func TestTheImageIsTheStaticControllerOnAnEmptyBaseRunAsNonRoot(t *testing.T) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Config.Labels["org.opencontainers.image.version"] != "1.2.3" || cfg.Config.Labels["org.opencontainers.image.revision"] != "abc123" || cfg.Config.Labels["org.opencontainers.image.licenses"] != "Apache-2.0" {
+		t.Errorf("OCI labels %v, want version 1.2.3, revision abc123, licenses Apache-2.0", cfg.Config.Labels)
 	}
 	if cfg.Config.User != "65532:65532" {
 		t.Errorf("user = %q, want 65532:65532 (non-root)", cfg.Config.User)
@@ -146,6 +149,10 @@ func TestTheImageIsTheStaticControllerOnAnEmptyBaseRunAsNonRoot(t *testing.T) {
 		out, err := exec.Command(bin, "--help").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "-feature-gates") {
 			t.Errorf("the image's binary does not run as the controller: %v\n%s", err, out)
+		}
+		out, err = exec.Command(bin, "--version").CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "alluxioruntime-controller 1.2.3 (revision abc123, ") {
+			t.Errorf("the image's binary does not say the version it was built as: %v\n%s", err, out)
 		}
 	}
 }

@@ -105,7 +105,11 @@ func without(objs []*unstructured.Unstructured, kinds ...string) []*unstructured
 }
 
 func TestChartLints(t *testing.T) {
-	for _, sets := range [][]string{nil, {"mode=fluid", "watchNamespaces={team-a,team-b}"}} {
+	for _, sets := range [][]string{
+		nil,
+		{"mode=standalone", "watchNamespaces={team-a,team-b}"},
+		{"metrics.secure=true", "metrics.serviceMonitor.enabled=true", "metrics.prometheusRule.enabled=true", "metrics.grafanaDashboard.enabled=true"},
+	} {
 		args := []string{"lint", "--strict", chartDir, "--kube-version", kubeVersion}
 		for _, s := range sets {
 			args = append(args, "--set", s)
@@ -117,12 +121,25 @@ func TestChartLints(t *testing.T) {
 	}
 }
 
-// TestChartRendersConfigDefault: with default values the chart renders
+// leaseArg is the flag the chart adds to name the lease after the release
+// (the kustomize bases keep the controller's default lease name).
+const leaseArg = "--leader-election-id=" + release + ".alluxioruntime-controller.data.fluid.io"
+
+// withoutLeaseArg drops leaseArg from args, failing if it is missing.
+func withoutLeaseArg(t *testing.T, args []string) []string {
+	t.Helper()
+	if !slices.Contains(args, leaseArg) {
+		t.Errorf("chart args %q lack %s: each release needs its own lease", args, leaseArg)
+	}
+	return slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == leaseArg })
+}
+
+// TestChartRendersConfigDefault: in mode standalone the chart renders
 // config/default's objects (the Namespace aside: Helm installs into an
 // existing one, `--create-namespace`), with the same content where it
 // matters to the cluster.
 func TestChartRendersConfigDefault(t *testing.T) {
-	chart := renderChart(t)
+	chart := renderChart(t, "mode=standalone")
 	kust := without(render(t, "config", "default"), "Namespace")
 	if got, want := ids(chart), ids(kust); !slices.Equal(got, want) {
 		t.Fatalf("the chart renders\n  %v\nconfig/default\n  %v", got, want)
@@ -150,6 +167,7 @@ func TestChartRendersConfigDefault(t *testing.T) {
 	cd := into(t, find(t, chart, "Deployment", prefix+"controller-manager"), &appsv1.Deployment{})
 	kd := into(t, find(t, kust, "Deployment", prefix+"controller-manager"), &appsv1.Deployment{})
 	cc, kc := cd.Spec.Template.Spec.Containers[0], kd.Spec.Template.Spec.Containers[0]
+	cc.Args = withoutLeaseArg(t, cc.Args)
 	slices.Sort(cc.Args)
 	slices.Sort(kc.Args)
 	for name, pair := range map[string][2]any{
@@ -179,21 +197,34 @@ func TestChartRendersConfigDefault(t *testing.T) {
 	}
 }
 
-// TestChartFluidModeRendersConfigFluid: mode=fluid renders what
-// config/fluid does: no CRD (Fluid's is in use), the controller started
-// with --mode=fluid and the policy flags, the admission policy and binding.
+// TestChartFluidModeRendersConfigFluid: the default, mode fluid, renders
+// what config/fluid does: no CRD (Fluid's is in use), the controller
+// started with --mode=fluid and the policy flags, the same rules (without
+// the workload writes that mode never makes), the admission policy and
+// binding.
 func TestChartFluidModeRendersConfigFluid(t *testing.T) {
-	chart := renderChart(t, "mode=fluid")
+	chart := renderChart(t)
 	kust := without(render(t, "config", "fluid"), "Namespace")
 	if got, want := ids(chart), ids(kust); !slices.Equal(got, want) {
 		t.Fatalf("the chart (mode=fluid) renders\n  %v\nconfig/fluid\n  %v", got, want)
 	}
-	chartArgs := into(t, find(t, chart, "Deployment", prefix+"controller-manager"), &appsv1.Deployment{}).Spec.Template.Spec.Containers[0].Args
+	chartArgs := withoutLeaseArg(t, into(t, find(t, chart, "Deployment", prefix+"controller-manager"), &appsv1.Deployment{}).Spec.Template.Spec.Containers[0].Args)
 	kustArgs := into(t, find(t, kust, "Deployment", prefix+"controller-manager"), &appsv1.Deployment{}).Spec.Template.Spec.Containers[0].Args
 	slices.Sort(chartArgs)
 	slices.Sort(kustArgs)
 	if !slices.Equal(chartArgs, kustArgs) || !slices.Contains(kustArgs, "--mode=fluid") {
 		t.Errorf("controller args: chart %q, config/fluid %q; both must run --mode=fluid with the same flags", chartArgs, kustArgs)
+	}
+	for _, kind := range []string{"ClusterRole", "Role"} {
+		for _, k := range kust {
+			if k.GetKind() != kind {
+				continue
+			}
+			c := findIn(t, chart, kind, k.GetNamespace(), k.GetName())
+			if !reflect.DeepEqual(c.Object["rules"], k.Object["rules"]) {
+				t.Errorf("%s rules differ:\nchart:        %v\nconfig/fluid: %v", id(c), c.Object["rules"], k.Object["rules"])
+			}
+		}
 	}
 	for _, kind := range []string{"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} {
 		c := find(t, chart, kind, prefix+"worker-drain-guard")
@@ -217,6 +248,10 @@ func TestChartNonDefaultValues(t *testing.T) {
 		"scaleIn.onDrainTimeout=Force",
 		"scaleIn.quietPeriod=1m",
 		"scaleIn.victimSelection=LeastCached",
+		"scaleIn.maxConcurrent=2",
+		"scaleIn.recache=Off",
+		"scaleIn.recacheLimit=10Gi",
+		"scaleIn.recacheTimeout=2m",
 		"watchNamespaces={team-a,team-b}",
 		"leaderElection.enabled=false",
 		"metrics.enabled=false",
@@ -241,6 +276,10 @@ func TestChartNonDefaultValues(t *testing.T) {
 		"--on-drain-timeout=Force",
 		"--quiet-period=1m",
 		"--poll-interval=5s",
+		"--max-concurrent=2",
+		"--recache=Off",
+		"--recache-limit=10Gi",
+		"--recache-timeout=2m",
 		"--guard-heartbeat-timeout=90s",
 		"--guard-clock-lease=ops/kcm-leader",
 		"--concurrency=8",
@@ -284,13 +323,26 @@ func TestChartNonDefaultValues(t *testing.T) {
 		}
 	}
 	// Standalone, the policy is the CRD's defaults.
-	standalone := renderChart(t, "scaleIn.drainTimeout=30m", "scaleIn.onDrainTimeout=Force", "scaleIn.quietPeriod=1m", "scaleIn.victimSelection=LeastCached")
-	crd := find(t, standalone, "CustomResourceDefinition", "alluxioruntimes.data.fluid.io")
-	for field, want := range map[string]string{"drainTimeout": "30m", "onDrainTimeout": "Force", "pollInterval": "5s", "quietPeriod": "1m", "victimSelection": "LeastCached"} {
+	standalone := renderChart(t, "mode=standalone", "scaleIn.drainTimeout=30m", "scaleIn.onDrainTimeout=Force", "scaleIn.quietPeriod=1m", "scaleIn.victimSelection=LeastCached",
+		"scaleIn.maxConcurrent=2", "scaleIn.recache=Off", "scaleIn.recacheLimit=10Gi", "scaleIn.recacheTimeout=2m")
+	crdDefault := func(objs []*unstructured.Unstructured, field string) (any, bool) {
+		crd := find(t, objs, "CustomResourceDefinition", "alluxioruntimes.data.fluid.io")
 		versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
-		got, _, _ := unstructured.NestedString(versions[0].(map[string]any), "schema", "openAPIV3Schema", "properties", "spec", "properties", "scaleIn", "properties", field, "default")
-		if got != want {
-			t.Errorf("CRD default of spec.scaleIn.%s = %q, want %q", field, got, want)
+		v, found, _ := unstructured.NestedFieldNoCopy(versions[0].(map[string]any), "schema", "openAPIV3Schema", "properties", "spec", "properties", "scaleIn", "properties", field, "default")
+		return v, found
+	}
+	for field, want := range map[string]any{"drainTimeout": "30m", "onDrainTimeout": "Force", "pollInterval": "5s", "quietPeriod": "1m", "victimSelection": "LeastCached",
+		"maxConcurrent": int64(2), "recache": "Off", "recacheLimit": "10Gi", "recacheTimeout": "2m"} {
+		if got, _ := crdDefault(standalone, field); !reflect.DeepEqual(got, want) {
+			t.Errorf("CRD default of spec.scaleIn.%s = %#v, want %#v", field, got, want)
+		}
+	}
+	// "No cap" leaves the fields without a default (the API server would
+	// refuse maxConcurrent 0 and an empty quantity).
+	plain := renderChart(t, "mode=standalone")
+	for _, field := range []string{"maxConcurrent", "recacheLimit"} {
+		if got, found := crdDefault(plain, field); found {
+			t.Errorf("CRD default of spec.scaleIn.%s = %#v, want none (no cap)", field, got)
 		}
 	}
 	vap := find(t, chart, "ValidatingAdmissionPolicy", prefix+"worker-drain-guard")
@@ -317,7 +369,7 @@ func TestChartNonDefaultValues(t *testing.T) {
 	find(t, chart, "ClusterRoleBinding", prefix+"drain-guard")
 
 	// A second release leaves the CRD to the first.
-	for _, u := range renderChart(t, "installCRD=false") {
+	for _, u := range renderChart(t, "mode=standalone", "installCRD=false") {
 		if u.GetKind() == "CustomResourceDefinition" {
 			t.Errorf("installCRD=false still renders %s", id(u))
 		}
@@ -338,6 +390,16 @@ func TestChartRefusesBadValues(t *testing.T) {
 		{[]string{"watchNamespaces={Team_A}"}, "watchNamespaces"},
 		{[]string{"mode=fluid", "featureGates.GracefulScaleIn=false"}, "mode=fluid needs featureGates.GracefulScaleIn=true"},
 		{[]string{"replicas=2", "leaderElection.enabled=false"}, "replicas > 1 needs leaderElection.enabled=true"},
+		// A closed schema: a misspelt value is refused, at the top and inside.
+		{[]string{"modes=fluid"}, "modes"},
+		{[]string{"scaleIn.maxConcurent=2"}, "maxConcurent"},
+		{[]string{"metrics.serviceMonitor.enable=true"}, "enable"},
+		{[]string{"scaleIn.maxConcurrent=-1"}, "maxConcurrent"},
+		{[]string{"scaleIn.recache=Some"}, "recache"},
+		{[]string{"scaleIn.recacheLimit=lots"}, "recacheLimit"},
+		{[]string{"scaleIn.recacheTimeout=soon"}, "recacheTimeout"},
+		{[]string{"leaderElection.leaseName=Not_A_Name"}, "leaseName"},
+		{[]string{"metrics.enabled=false", "metrics.serviceMonitor.enabled=true"}, "metrics.serviceMonitor.enabled=true needs metrics.enabled=true"},
 	} {
 		args := []string{"template", release, chartDir, "--kube-version", kubeVersion}
 		for _, s := range tc.set {
@@ -361,8 +423,11 @@ func TestChartAppliesCleanly(t *testing.T) {
 		applyNamespace(t, ns)
 	}
 	t.Run("defaults", func(t *testing.T) { applyRendered(t, renderChart(t)) })
-	t.Run("fluid mode, chosen namespaces", func(t *testing.T) {
-		applyRendered(t, renderChart(t, "mode=fluid", "watchNamespaces={team-a,team-b}", "scaleIn.drainTimeout=30m"))
+	t.Run("fluid mode, chosen namespaces, secure metrics", func(t *testing.T) {
+		applyRendered(t, renderChart(t, "mode=fluid", "watchNamespaces={team-a,team-b}", "scaleIn.drainTimeout=30m", "scaleIn.maxConcurrent=2", "scaleIn.recacheLimit=1Gi", "metrics.secure=true"))
+	})
+	t.Run("standalone", func(t *testing.T) {
+		applyRendered(t, renderChart(t, "mode=standalone", "scaleIn.maxConcurrent=3", "scaleIn.recacheLimit=10Gi"))
 	})
 }
 

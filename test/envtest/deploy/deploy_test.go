@@ -340,8 +340,12 @@ func TestDefaultDeployment(t *testing.T) {
 	}
 	c := pod.Containers[0]
 
-	if c.Image != "fluid-drain/alluxioruntime-controller:latest" {
-		t.Errorf("image = %q", c.Image)
+	release, err := os.ReadFile(repoPath(t, "VERSION"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "fluid-drain/alluxioruntime-controller:" + strings.TrimSpace(string(release)); c.Image != want {
+		t.Errorf("image = %q, want %q (the release in VERSION)", c.Image, want)
 	}
 	for _, arg := range []string{"--leader-elect", "--health-probe-bind-address=:8081", "--metrics-bind-address=:8080", wantGates} {
 		if !slices.Contains(c.Args, arg) {
