@@ -82,6 +82,7 @@ const (
 var (
 	alluxioPkg    = []string{"./pkg/ddc/alluxio/"}
 	operationsPkg = []string{"./pkg/ddc/alluxio/operations/"}
+	guardPkg      = []string{"./pkg/ddc/alluxio/guard/"}
 	commandPkg    = []string{"./cmd/alluxioruntime-controller/"}
 	policyPkgs    = []string{"./pkg/ddc/alluxio/", "./cmd/alluxioruntime-controller/"}
 )
@@ -364,38 +365,45 @@ var Catalogue = []Mutant{
 	},
 	{
 		Name: "guard-kept-with-the-gate-off", Property: PropGuardScope,
-		Change: "with GracefulScaleIn off (or the runtime opted out) the worker pods stay under the guard, so Fluid's plain scale-in is held for ever",
-		Edits:  []Edit{{fluidRec, "if err := guard.Sync(ctx, r.Client, workers, false); err != nil {", "if err := error(nil); err != nil {"}},
+		Change:   "with GracefulScaleIn off (or the runtime opted out) the worker pods stay under the guard, so Fluid's plain scale-in is held for ever",
+		Edits:    []Edit{{fluidRec, "if err := guard.Sync(ctx, r.Client, workers, false); err != nil {", "if err := error(nil); err != nil {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidWorkersAreGuardedWhileTheGateIsOn|TestFluidRuntimeOptedOutIsNeverHeld",
 	},
 	{
 		Name: "guard-kept-after-the-runtime", Property: PropGuardScope,
-		Change: "the pods of a deleted runtime stay under the guard",
-		Edits:  []Edit{{reconcile, "if err := guard.Sync(ctx, r.Client, pods, false); err != nil {", "if err := error(nil); err != nil {"}},
+		Change:   "the pods of a deleted runtime stay under the guard",
+		Edits:    []Edit{{reconcile, "if err := guard.Sync(ctx, r.Client, pods, false); err != nil {", "if err := error(nil); err != nil {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidRuntimeDeletedMidDrainReleasesTheGuard",
 	},
 	{
 		Name: "fluid-victims-finalized", Property: PropGuardScope,
-		Change: "next to Fluid a victim's pod carries the finalizer while it drains, so an uninstall leaves it Terminating",
-		Edits:  []Edit{{act, "if err := v.persist(ctx, s.r.Client, keep && s.finalizes); err != nil {", "if err := v.persist(ctx, s.r.Client, keep); err != nil {"}},
+		Change:   "next to Fluid a victim's pod carries the finalizer while it drains, so an uninstall leaves it Terminating",
+		Edits:    []Edit{{act, "if err := v.persist(ctx, s.r.Client, keep && s.finalizes); err != nil {", "if err := v.persist(ctx, s.r.Client, keep); err != nil {"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidVictimsCarryNoFinalizer",
 	},
 	{
 		Name: "fluid-nothing-to-drain-one-look", Property: PropNeverReg,
-		Change: "next to Fluid a victim judged to have nothing to drain is marked Scaled (released by the guard) on one look",
-		Edits:  []Edit{{driver, "\tif s.dropsReplicas || v.deleting() {\n\t\treturn d\n\t}", "\tif true {\n\t\treturn d\n\t}"}},
+		Change:   "next to Fluid a victim judged to have nothing to drain is marked Scaled (released by the guard) on one look",
+		Edits:    []Edit{{driver, "\tif s.dropsReplicas || v.deleting() {\n\t\treturn d\n\t}", "\tif true {\n\t\treturn d\n\t}"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidNothingToDrainIsActedOnAfterASecondLook|TestNeverRegistered",
 	},
 	{
 		Name: "guard-lapse-untold", Property: PropGuardBound,
-		Change: "a heartbeat found expired is renewed without telling the runtimes that the guard lapsed",
-		Edits:  []Edit{{heartbeat, "if !prev.IsZero() && now.Sub(prev) > h.Timeout {", "if false {"}},
+		Change:   "a heartbeat found expired is renewed without telling the runtimes that the guard lapsed",
+		Edits:    []Edit{{heartbeat, "if !prev.IsZero() && now.Sub(prev) > h.Timeout {", "if false {"}},
+		UnitPkgs: guardPkg, UnitRun: "TestALapsedHeartbeatIsToldToEveryRuntime",
 	},
 	{
 		Name: "heartbeat-renewed-too-rarely", Property: PropGuardBound,
-		Change: "the heartbeat is renewed once per timeout, so one late write lets the guard lapse",
-		Edits:  []Edit{{heartbeat, "return max(h.Timeout/renewalsPerTimeout, time.Second)", "return max(h.Timeout, time.Second)"}},
+		Change:   "the heartbeat is renewed once per timeout, so one late write lets the guard lapse",
+		Edits:    []Edit{{heartbeat, "return max(h.Timeout/renewalsPerTimeout, time.Second)", "return max(h.Timeout, time.Second)"}},
+		UnitPkgs: guardPkg, UnitRun: "TestHeartbeatPeriodIsAFractionOfTheTimeout",
 	},
 	{
 		Name: "rollout-held", Property: PropGuardScope,
-		Change: "the pods a rolling update of Fluid's worker set replaces stay under the guard, so the rollout never finishes",
-		Edits:  []Edit{{fluidRec, "return ordinal >= partition && ordinal < newFluidWorkers(sts).replicas()", "return false && ordinal >= partition"}},
+		Change:   "the pods a rolling update of Fluid's worker set replaces stay under the guard, so the rollout never finishes",
+		Edits:    []Edit{{fluidRec, "return ordinal >= partition && ordinal < newFluidWorkers(sts).replicas()", "return false && ordinal >= partition"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestFluidRollingUpdateIsNotHeld",
 	},
 	{
 		Name: "refresh-minutes-misread", Property: PropRefresh,
