@@ -525,4 +525,10 @@ var Catalogue = []Mutant{
 		Edits:    []Edit{{fluidStat, "if err := writeScaleInSummary(ctx, r.Client, master, scratch.Status.ScaleIn); err != nil {", "if err := error(nil); err != nil {"}},
 		UnitPkgs: alluxioPkg, UnitRun: "TestFluid",
 	},
+	{
+		Name: "policy-problems-not-warned", Property: PropDocumented,
+		Change:   "an annotation that cannot be read is silently replaced by its flag, with no Warning event",
+		Edits:    []Edit{{fluidPol, `r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, datav1alpha1.InvalidPolicyReason, "ScaleIn", "%s", p)`, "_ = p"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestBadFluidRecacheAnnotationIsAWarningEvent|TestFluidPolicyAnnotations",
+	},
 }
