@@ -527,8 +527,8 @@ var Catalogue = []Mutant{
 	},
 	{
 		Name: "policy-problems-not-warned", Property: PropDocumented,
-		Change:   "an annotation that cannot be read is silently replaced by its flag, with no Warning event",
-		Edits:    []Edit{{fluidPol, `r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, datav1alpha1.InvalidPolicyReason, "ScaleIn", "%s", p)`, "_ = p"}},
+		Change:   "an annotation that cannot be read is replaced by its flag with a Normal event, not a Warning",
+		Edits:    []Edit{{fluidPol, "corev1.EventTypeWarning, datav1alpha1.InvalidPolicyReason,", "corev1.EventTypeNormal, datav1alpha1.InvalidPolicyReason,"}},
 		UnitPkgs: alluxioPkg, UnitRun: "TestBadFluidRecacheAnnotationIsAWarningEvent|TestFluidPolicyAnnotations",
 	},
 }
