@@ -715,4 +715,10 @@ var Catalogue = []Mutant{
 		Edits:    []Edit{{detect, "\tif fluid {", "\tif fluid && false {"}},
 		UnitPkgs: alluxioPkg, UnitRun: "TestStandaloneIsRefusedWhereFluidIsInstalled",
 	},
+	{
+		Name: "policy-problems-not-warned", Property: PropDocumented,
+		Change:   "an annotation that cannot be read is replaced by its flag with a Normal event, not a Warning",
+		Edits:    []Edit{{fluidPol, "corev1.EventTypeWarning, datav1alpha1.InvalidPolicyReason,", "corev1.EventTypeNormal, datav1alpha1.InvalidPolicyReason,"}},
+		UnitPkgs: alluxioPkg, UnitRun: "TestBadFluidRecacheAnnotationIsAWarningEvent|TestFluidPolicyAnnotations",
+	},
 }

@@ -27,7 +27,7 @@ import (
 )
 
 // wait bounds every wait of this suite: a scale-in here takes seconds.
-const wait = 45 * time.Second
+const wait = 20 * time.Second
 
 // fluid is one test's namespace, its emulated Alluxio, a runtime whose
 // sets Fluid's chart made, and the controller in mode fluid.
