@@ -13,6 +13,7 @@ import (
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/test/fluid/stack"
+	"github.com/fluid-drain/fluid-drain/test/fluid/workload"
 )
 
 // failedWorkerReplaced: a worker pod that fails (phase Failed, as the
@@ -39,9 +40,39 @@ func (lc *lifecycle) failedWorkerReplaced(ctx context.Context, t *testing.T) {
 		t.Fatalf("%s, Failed, not replaced within 30s: %s", name, describePod(last))
 	}
 	t.Logf("%s failed and was replaced after %s", name, time.Since(failedAt).Round(100*time.Millisecond))
-	if err := s.WaitLiveWorkers(ctx, lc.rt, 2, 3*time.Minute); err != nil {
-		t.Fatalf("the replacement of %s does not serve: %v", name, err)
+	lc.waitServes(ctx, t, name, 3*time.Minute)
+}
+
+// waitServes waits until a client on the pod's node writes a file whose
+// blocks land on the pod's worker: a replaced worker serves once the
+// master has dropped its former registration at the same address and
+// taken the new one.
+func (lc *lifecycle) waitServes(ctx context.Context, t *testing.T, pod string, timeout time.Duration) {
+	t.Helper()
+	props, err := s.ClientProperties(lc.rt)
+	if err != nil {
+		t.Fatal(err)
 	}
+	c, err := workload.New(ctx, s.JarsDir, t.TempDir(), props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last error
+	for i, deadline := 0, time.Now().Add(timeout); time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+		pods, err := s.WorkerPods(ctx, lc.rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := fmt.Sprintf("/lifecycle/serves-%s-%d", pod, i)
+		if _, last = c.Write(ctx, "CACHE_THROUGH", 64<<10, []string{path}, map[string]string{"alluxio.user.hostname": pods[pod]}); last == nil {
+			if last = s.CheckOnlyOn(ctx, lc.rt, path, pods[pod], pods); last == nil {
+				t.Logf("%s serves (a client on its node writes there)", pod)
+				return
+			}
+		}
+		time.Sleep(5 * time.Second)
+	}
+	t.Fatalf("%s does not serve within %s: %v", pod, timeout, last)
 }
 
 // uninstalledMidDrain: 2 → 1; while worker 1 drains, `helm uninstall`
@@ -187,8 +218,8 @@ func (lc *lifecycle) rolloutRestarted(ctx context.Context, t *testing.T) {
 		t.Fatalf("the rollout did not finish within 5m: %s", status)
 	}
 	t.Logf("rollout finished in %s: %s", time.Since(started).Round(time.Second), status)
-	if err := s.WaitLiveWorkers(ctx, lc.rt, 2, 3*time.Minute); err != nil {
-		t.Fatalf("the restarted workers do not serve: %v", err)
+	for i := 0; i < 2; i++ {
+		lc.waitServes(ctx, t, lc.rt.WorkerPod(i), 3*time.Minute)
 	}
 	final, err := c.ReadOnce(ctx, files)
 	if err != nil {
