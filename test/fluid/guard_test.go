@@ -104,11 +104,11 @@ func (lc *lifecycle) uninstalledMidDrain(ctx context.Context, t *testing.T) {
 }
 
 // downBeyondTheBound: 2 → 1; while worker 1 drains, fluid-drain is
-// killed and stays down: once its heartbeat is older than the guard's
-// timeout, Fluid's plain scale-in goes through (within the timeout plus
-// the StatefulSet controller's retry delay). Started again, fluid-drain
-// tells the runtime, in a Warning event, from when to when the guard
-// held nothing.
+// killed and stays down: the guard holds the pod while the heartbeat is
+// fresh, and once it is older than the guard's timeout Fluid's plain
+// scale-in goes through (at the StatefulSet controller's next retry).
+// Started again, fluid-drain tells the runtime, in a Warning event, from
+// when to when the guard held nothing.
 func (lc *lifecycle) downBeyondTheBound(ctx context.Context, t *testing.T) {
 	victim := lc.rt.WorkerPod(1)
 	lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: "10m"})
@@ -122,18 +122,35 @@ func (lc *lifecycle) downBeyondTheBound(ctx context.Context, t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("fluid-drain killed while %s drains; the guard's heartbeat timeout is %s", victim, timeout)
-	lc.waitGone(ctx, t, victim, timeout+3*time.Minute)
-	gone := time.Since(killedAt)
-	t.Logf("with fluid-drain down, Fluid's scale-in removed %s %s after the kill", victim, gone.Round(time.Second))
-	if gone < timeout-timeout/5 {
-		t.Errorf("%s left %s after the kill, before the heartbeat (renewed every %s) could have expired", victim, gone, timeout/5)
+	// Held while the heartbeat is fresh.
+	time.Sleep(timeout - timeout/5 - time.Since(killedAt))
+	if p := lc.pod(ctx, t, victim); p == nil || p.DeletionTimestamp != nil {
+		t.Fatalf("%s left %s after the kill, before the heartbeat (renewed every %s) could have expired: %s", victim, time.Since(killedAt), timeout/5, describePod(p))
 	}
+	// Past the timeout the guard holds nothing. The StatefulSet
+	// controller retries a refused delete with a growing backoff (up to
+	// kube-controller-manager's 1000 s), or at once on any change to the
+	// set or its pods: one such change, as a user's label would be.
+	time.Sleep(timeout + 2*time.Second - time.Since(killedAt))
+	lc.touchPod(ctx, t, victim)
+	lc.waitGone(ctx, t, victim, time.Minute)
+	t.Logf("with fluid-drain down, Fluid's scale-in removed %s %s after the kill", victim, time.Since(killedAt).Round(time.Second))
 	if err := drain.restart(ctx); err != nil {
 		t.Fatal(err)
 	}
 	lc.wantEvent(ctx, t, corev1.EventTypeWarning, datav1alpha1.GuardLapsedReason, "the drain guard lapsed")
 	lc.wantNothingHeld(ctx, t)
 	lc.scaleOut(ctx, t, 2)
+}
+
+// touchPod changes a label of the pod, which makes the StatefulSet
+// controller look at its set again at once.
+func (lc *lifecycle) touchPod(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
+	patch := `{"metadata":{"labels":{"fluid-drain.test/touched":"` + fmt.Sprint(time.Now().Unix()) + `"}}}`
+	if _, err := s.Cluster.Clientset.CoreV1().Pods(lc.rt.Namespace).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // wantNothingHeld: no pod of the runtime is Terminating or carries our
@@ -197,6 +214,7 @@ func (lc *lifecycle) wantEvent(ctx context.Context, t *testing.T, typ, reason, t
 // written through before the restart reads back.
 func (lc *lifecycle) rolloutRestarted(ctx context.Context, t *testing.T) {
 	c, files := lc.writeFiles(ctx, t, "rollout", 4)
+	before := lc.podUIDs(ctx, t)
 	sets := s.Cluster.Clientset.AppsV1().StatefulSets(lc.rt.Namespace)
 	name := lc.rt.Name + "-worker"
 	patch := `{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"` + time.Now().UTC().Format(time.RFC3339) + `"}}}}}`
@@ -218,6 +236,12 @@ func (lc *lifecycle) rolloutRestarted(ctx context.Context, t *testing.T) {
 		t.Fatalf("the rollout did not finish within 5m: %s", status)
 	}
 	t.Logf("rollout finished in %s: %s", time.Since(started).Round(time.Second), status)
+	after := lc.podUIDs(ctx, t)
+	for pod, uid := range before {
+		if after[pod] == uid {
+			t.Errorf("%s was not made again by the rollout (uid %s)", pod, uid)
+		}
+	}
 	for i := 0; i < 2; i++ {
 		lc.waitServes(ctx, t, lc.rt.WorkerPod(i), 3*time.Minute)
 	}
