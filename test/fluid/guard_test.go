@@ -13,7 +13,6 @@ import (
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
 	"github.com/fluid-drain/fluid-drain/test/fluid/stack"
-	"github.com/fluid-drain/fluid-drain/test/fluid/workload"
 )
 
 // failedWorkerReplaced: a worker pod that fails (phase Failed, as the
@@ -49,14 +48,7 @@ func (lc *lifecycle) failedWorkerReplaced(ctx context.Context, t *testing.T) {
 // taken the new one.
 func (lc *lifecycle) waitServes(ctx context.Context, t *testing.T, pod string, timeout time.Duration) {
 	t.Helper()
-	props, err := s.ClientProperties(lc.rt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := workload.New(ctx, s.JarsDir, t.TempDir(), props)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := lc.client(ctx, t)
 	var last error
 	for i, deadline := 0, time.Now().Add(timeout); time.Now().Before(deadline) && ctx.Err() == nil; i++ {
 		pods, err := s.WorkerPods(ctx, lc.rt)

@@ -36,8 +36,8 @@ func testScaleInLifecycleNextToFluid(ctx context.Context, t *testing.T, rt stack
 		{"fluid-drain killed with SIGKILL mid-drain, then restarted: the scale-in finishes", lc.killedMidDrain},
 		{"scaled back out mid-drain: the cancelled workers serve again and nothing is lost", lc.scaledBackOutMidDrain},
 		{"drain timeout with Force: the worker leaves and a Warning event says so", lc.forcedOnTimeout},
-		{"a Failed worker is replaced at once: the guard never holds it", lc.failedWorkerReplaced},
 		{"kubectl rollout restart of the worker set finishes, nothing lost", lc.rolloutRestarted},
+		{"a Failed worker is replaced at once: the guard never holds it", lc.failedWorkerReplaced},
 		{"helm uninstall mid-drain: nothing stays held, the worker that stays serves", lc.uninstalledMidDrain},
 		{"fluid-drain down beyond the guard's heartbeat timeout: Fluid's scale-in goes through, and the runtime is told", lc.downBeyondTheBound},
 		{"runtime deleted mid-drain: everything goes and nothing stays Terminating", lc.deletedMidDrain},
@@ -319,10 +319,8 @@ func (lc *lifecycle) annotateRuntime(ctx context.Context, t *testing.T, ann map[
 	}
 }
 
-// writeFiles writes n CACHE_THROUGH files (the stack runs no job service,
-// so only those are ever persisted) and returns the client and their
-// checksums.
-func (lc *lifecycle) writeFiles(ctx context.Context, t *testing.T, prefix string, n int) (*workload.Client, map[string]string) {
+// client is a workload client of the runtime.
+func (lc *lifecycle) client(ctx context.Context, t *testing.T) *workload.Client {
 	t.Helper()
 	props, err := s.ClientProperties(lc.rt)
 	if err != nil {
@@ -332,6 +330,15 @@ func (lc *lifecycle) writeFiles(ctx context.Context, t *testing.T, prefix string
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// writeFiles writes n CACHE_THROUGH files (the stack runs no job service,
+// so only those are ever persisted) and returns the client and their
+// checksums.
+func (lc *lifecycle) writeFiles(ctx context.Context, t *testing.T, prefix string, n int) (*workload.Client, map[string]string) {
+	t.Helper()
+	c := lc.client(ctx, t)
 	var paths []string
 	for i := 0; i < n; i++ {
 		paths = append(paths, fmt.Sprintf("/lifecycle/%s-%d", prefix, i))
