@@ -87,9 +87,7 @@ func (lc *lifecycle) uninstalledMidDrain(ctx context.Context, t *testing.T) {
 	t.Log("helm uninstall fluid-drain while " + victim + " drains")
 	lc.waitGone(ctx, t, victim, 2*time.Minute)
 	lc.wantNothingHeld(ctx, t)
-	if err := s.WaitLiveWorkers(ctx, lc.rt, 1, time.Minute); err != nil {
-		t.Errorf("the worker that stays does not serve after the uninstall: %v", err)
-	}
+	lc.waitServes(ctx, t, lc.rt.WorkerPod(0), 2*time.Minute)
 	ensureFluidDrain(ctx, t)
 	lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: nil})
 	lc.scaleOut(ctx, t, 2)
@@ -165,12 +163,13 @@ func (lc *lifecycle) wantNothingHeld(ctx context.Context, t *testing.T) {
 	}
 }
 
-// scaleOut scales the runtime out to n and waits until n workers serve.
+// scaleOut scales the runtime out to n and waits until each of its n
+// workers serves.
 func (lc *lifecycle) scaleOut(ctx context.Context, t *testing.T, n int) {
 	t.Helper()
 	lc.scale(ctx, t, n)
-	if err := s.WaitLiveWorkers(ctx, lc.rt, n, 3*time.Minute); err != nil {
-		t.Fatal(err)
+	for i := 0; i < n; i++ {
+		lc.waitServes(ctx, t, lc.rt.WorkerPod(i), 3*time.Minute)
 	}
 }
 
