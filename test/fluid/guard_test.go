@@ -3,7 +3,6 @@ package fluid
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	datav1alpha1 "github.com/fluid-drain/fluid-drain/api/v1alpha1"
-	"github.com/fluid-drain/fluid-drain/test/fluid/stack"
 )
 
 // failedWorkerReplaced: a worker pod that fails (phase Failed, as the
@@ -93,56 +91,6 @@ func (lc *lifecycle) uninstalledMidDrain(ctx context.Context, t *testing.T) {
 	lc.scaleOut(ctx, t, 2)
 }
 
-// downBeyondTheBound: 2 → 1; while worker 1 drains, fluid-drain is
-// killed and stays down: the guard holds the pod while the heartbeat is
-// fresh, and once it is older than the guard's timeout Fluid's plain
-// scale-in goes through (at the StatefulSet controller's next retry).
-// Started again, fluid-drain tells the runtime, in a Warning event, from
-// when to when the guard held nothing.
-func (lc *lifecycle) downBeyondTheBound(ctx context.Context, t *testing.T) {
-	victim := lc.rt.WorkerPod(1)
-	lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: "10m"})
-	defer lc.annotateRuntime(ctx, t, map[string]any{datav1alpha1.QuietPeriodAnnotation: nil})
-	lc.scale(ctx, t, 1)
-	lc.waitState(ctx, t, victim, drainingState, 3*time.Minute)
-	drain.kill()
-	killedAt := time.Now()
-	timeout, err := time.ParseDuration(stack.GuardHeartbeatTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("fluid-drain killed while %s drains; the guard's heartbeat timeout is %s", victim, timeout)
-	// Held while the heartbeat is fresh.
-	time.Sleep(timeout - timeout/5 - time.Since(killedAt))
-	if p := lc.pod(ctx, t, victim); p == nil || p.DeletionTimestamp != nil {
-		t.Fatalf("%s left %s after the kill, before the heartbeat (renewed every %s) could have expired: %s", victim, time.Since(killedAt), timeout/5, describePod(p))
-	}
-	// Past the timeout the guard holds nothing. The StatefulSet
-	// controller retries a refused delete with a growing backoff (up to
-	// kube-controller-manager's 1000 s), or at once on any change to the
-	// set or its pods: one such change, as a user's label would be.
-	time.Sleep(timeout + 2*time.Second - time.Since(killedAt))
-	lc.touchPod(ctx, t, victim)
-	lc.waitGone(ctx, t, victim, time.Minute)
-	t.Logf("with fluid-drain down, Fluid's scale-in removed %s %s after the kill", victim, time.Since(killedAt).Round(time.Second))
-	if err := drain.restart(ctx); err != nil {
-		t.Fatal(err)
-	}
-	lc.wantEvent(ctx, t, corev1.EventTypeWarning, datav1alpha1.GuardLapsedReason, "the drain guard lapsed")
-	lc.wantNothingHeld(ctx, t)
-	lc.scaleOut(ctx, t, 2)
-}
-
-// touchPod changes a label of the pod, which makes the StatefulSet
-// controller look at its set again at once.
-func (lc *lifecycle) touchPod(ctx context.Context, t *testing.T, name string) {
-	t.Helper()
-	patch := `{"metadata":{"labels":{"fluid-drain.test/touched":"` + fmt.Sprint(time.Now().Unix()) + `"}}}`
-	if _, err := s.Cluster.Clientset.CoreV1().Pods(lc.rt.Namespace).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // wantNothingHeld: no pod of the runtime is Terminating or carries our
 // finalizer.
 func (lc *lifecycle) wantNothingHeld(ctx context.Context, t *testing.T) {
@@ -170,31 +118,6 @@ func (lc *lifecycle) scaleOut(ctx context.Context, t *testing.T, n int) {
 	lc.scale(ctx, t, n)
 	for i := 0; i < n; i++ {
 		lc.waitServes(ctx, t, lc.rt.WorkerPod(i), 3*time.Minute)
-	}
-}
-
-// wantEvent waits for an event of the runtime with this type and reason
-// whose message contains text.
-func (lc *lifecycle) wantEvent(ctx context.Context, t *testing.T, typ, reason, text string) {
-	t.Helper()
-	var seen []string
-	err := s.Poll(ctx, time.Minute, func() bool {
-		evs, err := s.Cluster.Clientset.CoreV1().Events(lc.rt.Namespace).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=AlluxioRuntime,involvedObject.name=" + lc.rt.Name})
-		if err != nil {
-			return false
-		}
-		seen = seen[:0]
-		for _, e := range evs.Items {
-			if e.Type == typ && e.Reason == reason && strings.Contains(e.Message, text) {
-				t.Logf("event: %s %s: %s", e.Type, e.Reason, e.Message)
-				return true
-			}
-			seen = append(seen, e.Type+" "+e.Reason+": "+e.Message)
-		}
-		return false
-	})
-	if err != nil {
-		t.Errorf("no %s event %s saying %q on the runtime; events:\n%s", typ, reason, text, strings.Join(seen, "\n"))
 	}
 }
 

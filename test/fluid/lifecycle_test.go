@@ -23,9 +23,8 @@ import (
 // through what can happen to a scale-in under way, each while a worker
 // drains (clients refresh every 10s, so every drain lasts at least that):
 // fluid-drain killed and restarted, the runtime scaled back out, a drain
-// timeout with Force, a worker that fails, fluid-drain uninstalled,
-// fluid-drain down for longer than the guard's heartbeat timeout, and
-// the runtime deleted.
+// timeout with Force, a rollout restart, a worker that fails,
+// fluid-drain uninstalled, and the runtime deleted.
 func testScaleInLifecycleNextToFluid(ctx context.Context, t *testing.T, rt stack.Runtime) {
 	marks := setUpNextToFluid(ctx, t, &rt)
 	lc := &lifecycle{rt: rt, marks: marks}
@@ -39,7 +38,6 @@ func testScaleInLifecycleNextToFluid(ctx context.Context, t *testing.T, rt stack
 		{"kubectl rollout restart of the worker set finishes, nothing lost", lc.rolloutRestarted},
 		{"a Failed worker is replaced at once: the guard never holds it", lc.failedWorkerReplaced},
 		{"helm uninstall mid-drain: nothing stays held, the worker that stays serves", lc.uninstalledMidDrain},
-		{"fluid-drain down beyond the guard's heartbeat timeout: Fluid's scale-in goes through, and the runtime is told", lc.downBeyondTheBound},
 		{"runtime deleted mid-drain: everything goes and nothing stays Terminating", lc.deletedMidDrain},
 	} {
 		if !t.Run(sc.name, func(t *testing.T) { sc.run(ctx, t) }) {
