@@ -85,7 +85,24 @@ func newFluid(t *testing.T, n int32, refresh string) *fluid {
 	f.createSet(rt, "master", datav1alpha1.FluidMasterRole, 1, 19998, 19999)
 	f.createSet(rt, "worker", datav1alpha1.FluidWorkerRole, n, 29999, 30000)
 	f.waitLiveWorkers(int(n))
+	f.waitGuarded(int(n))
 	return f
+}
+
+// waitGuarded waits until the controller has put the n worker pods under
+// the admission guard, as it has for a runtime that ran a while before
+// its scale-in: a pod scaled in before it is labelled is not held.
+func (f *fluid) waitGuarded(n int) {
+	f.t.Helper()
+	f.g.Eventually(func() int {
+		guarded := 0
+		for _, p := range f.fluidPods() {
+			if p.Labels[datav1alpha1.FluidRoleLabel] == datav1alpha1.FluidWorkerRole && p.Labels[datav1alpha1.DrainGuardLabel] == datav1alpha1.DrainGuardValue {
+				guarded++
+			}
+		}
+		return guarded
+	}, wait, 100*time.Millisecond).Should(Equal(n))
 }
 
 // createSet makes <runtime>-<component> as Fluid's chart does: labels
