@@ -137,6 +137,9 @@ func run(verbose, keep bool) (err error) {
 	if err := printScaleIn(watchCtx, s, drained); err != nil {
 		return err
 	}
+	if err := s.WaitGuarded(ctx, drained, time.Minute); err != nil {
+		return err
+	}
 	say("kubectl scale alluxioruntime/%s --replicas=2", drained.Name)
 	graceful, err := s.ScaleInUnderLoad(ctx, drained, 2, demoWorkload, s.ScaleRuntime, indent)
 	if err != nil {

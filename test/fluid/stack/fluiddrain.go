@@ -2,8 +2,12 @@ package stack
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	e2estack "github.com/fluid-drain/fluid-drain/test/e2e/stack"
 )
@@ -65,4 +69,28 @@ func (s *Stack) InstallFluidDrain(ctx context.Context) (*e2estack.Controller, er
 // caller's to stop.
 func (s *Stack) UninstallFluidDrain(ctx context.Context) error {
 	return e2estack.HelmUninstall(ctx, filepath.Join(s.opts.Root, "bin", "helm"), s.Cluster.KubeconfigPath, FluidDrainRelease, FluidDrainNamespace)
+}
+
+// WaitGuarded waits until fluid-drain has put every worker pod of r
+// under its admission guard (label data.fluid.io/drain-guard=true): a
+// pod scaled in before that is not held.
+func (s *Stack) WaitGuarded(ctx context.Context, r Runtime, timeout time.Duration) error {
+	var last string
+	err := s.Poll(ctx, timeout, func() bool {
+		pods, err := s.Cluster.Clientset.CoreV1().Pods(r.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "role=alluxio-worker,release=" + r.Name})
+		if err != nil || len(pods.Items) == 0 {
+			return false
+		}
+		for _, p := range pods.Items {
+			if p.Labels["data.fluid.io/drain-guard"] != "true" {
+				last = p.Name
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("worker %s of %s/%s not under fluid-drain's guard: %w", last, r.Namespace, r.Name, err)
+	}
+	return nil
 }
