@@ -200,6 +200,9 @@ func setUpNextToFluid(ctx context.Context, t *testing.T, rt *stack.Runtime) func
 	if err := s.WaitSetUp(ctx, *rt, 8*time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.WaitGuarded(ctx, *rt, time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	return watchScaleInStates(ctx, t, *rt)
 }
 
