@@ -227,7 +227,7 @@ var Catalogue = []Mutant{
 			{act, "return v.deleting() || !s.ws.runs(v.ordinal)", "return false"},
 			{act, "if to == drainfsm.Scaled && (v.leaving || v.deleting()) {", "if false && to == drainfsm.Scaled && (v.leaving || v.deleting()) {"},
 		},
-		UnitPkgs: alluxioPkg, UnitRun: "^TestFluidManagedScaleInDrainsBeforeThePodsGo$",
+		UnitPkgs: alluxioPkg, UnitRun: "^TestVictimsTakingAStepTogetherShareOneEvent$",
 	},
 	{
 		Name: "force-ignored", Property: PropForce,
