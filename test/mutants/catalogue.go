@@ -388,7 +388,7 @@ var Catalogue = []Mutant{
 	{
 		Name: "runtime-gone-finalizers-kept", Property: PropRuntimeGone,
 		Change:   "pods of a deleted runtime keep the finalizer",
-		Edits:    []Edit{{reconcile, "if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {", "if err := error(nil); err != nil {"}},
+		Edits:    []Edit{{reconcile, "err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer)", "err := error(nil)"}},
 		UnitPkgs: alluxioPkg, UnitRun: "^TestFluidWorkerSetDeletedMidDrainLeavesNoPodStuck$",
 	},
 	{

@@ -98,12 +98,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		if apierrors.IsNotFound(err) {
 			// Gone: its pods go with it, and none may keep our finalizer.
 			forgetRuntime(req.Namespace, req.Name)
-			return ctrl.Result{}, r.releaseAllPods(ctx, req.NamespacedName)
+			return r.waitOrFail(ctx, r.releaseAllPods(ctx, req.NamespacedName))
 		}
 		return ctrl.Result{}, err
 	}
 	if !rt.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.releaseAllPods(ctx, req.NamespacedName)
+		return r.waitOrFail(ctx, r.releaseAllPods(ctx, req.NamespacedName))
 	}
 	fluidSet, err := r.fluidWorkerSet(ctx, rt)
 	if err != nil {
@@ -322,7 +322,9 @@ func (r *Reconciler) releaseAllPods(ctx context.Context, runtime types.Namespace
 	if err := r.List(ctx, pods, client.InNamespace(runtime.Namespace), client.MatchingLabels{datav1alpha1.RuntimeNameLabel: runtime.Name}); err != nil {
 		return fmt.Errorf("list pods of %s: %w", runtime, err)
 	}
-	return kerrors.NewAggregate([]error{r.releasePods(ctx, pods.Items, "runtime gone"), r.releaseFluidPods(ctx, runtime, "runtime gone")})
+	// Joined, not aggregated: a retry (WaitingError) inside stays visible
+	// to waitOrFail.
+	return errors.Join(r.releasePods(ctx, pods.Items, "runtime gone"), r.releaseFluidPods(ctx, runtime, "runtime gone"))
 }
 
 // releaseFluidPods removes our finalizer from the pods Fluid's chart made
@@ -345,17 +347,28 @@ func (r *Reconciler) releasePods(ctx context.Context, pods []corev1.Pod, why str
 		return err
 	}
 	var errs []error
+	retry := false
 	for i := range pods {
 		pod := &pods[i]
 		if !containsString(pod.Finalizers, datav1alpha1.ScaleInFinalizer) {
 			continue
 		}
 		// Not found: it left already, and the cache has not seen it go.
-		if err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer); client.IgnoreNotFound(err) != nil {
+		// A conflict (the pod changed since it was read, as it does while
+		// it is deleted) is retried, not an error for a human.
+		err := patchPod(ctx, r.Client, pod, removeScaleInFinalizer)
+		if apierrors.IsConflict(err) {
+			retry = true
+			continue
+		}
+		if client.IgnoreNotFound(err) != nil {
 			errs = append(errs, err)
 			continue
 		}
 		ctrl.LoggerFrom(ctx).Info(why+": scale-in finalizer removed", "pod", klog.KObj(pod))
+	}
+	if len(errs) == 0 && retry {
+		return &WaitingError{Reason: "Conflict", Message: why + ": a pod changed while its finalizer was removed, retrying", RequeueAfter: conflictRetry}
 	}
 	return kerrors.NewAggregate(errs)
 }
