@@ -2,11 +2,6 @@ package fluidmode
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,7 +33,7 @@ type fluid struct {
 	ns   string
 	name string
 	emu  *emulator.Cluster
-	logs *logRecorder
+	logs *framework.ErrorLog
 }
 
 // newFluid starts the controller as `alluxioruntime-controller
@@ -57,7 +52,7 @@ func newFluid(t *testing.T, n int32, refresh string) *fluid {
 		emulators.Remove(ns.Name)
 		emu.Close()
 	})
-	f := &fluid{t: t, g: g, ctx: ctx, ns: ns.Name, name: "spark", emu: emu, logs: &logRecorder{}}
+	f := &fluid{t: t, g: g, ctx: ctx, ns: ns.Name, name: "spark", emu: emu, logs: &framework.ErrorLog{DebugEnv: "FLUIDMODE_DEBUG_LOGS"}}
 
 	policy := alluxio.DefaultFluidPolicy()
 	policy.PollInterval, policy.QuietPeriod = 500*time.Millisecond, time.Second
@@ -72,7 +67,7 @@ func newFluid(t *testing.T, n int32, refresh string) *fluid {
 	t.Cleanup(func() { _ = mgr.Stop() })
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("controller errors:\n%s", f.logs.errorLines())
+			t.Logf("controller errors:\n%s", f.logs.Lines())
 		}
 	})
 
@@ -195,35 +190,4 @@ func (f *fluid) waitLiveWorkers(n int) {
 		}
 		return live
 	}, wait, 100*time.Millisecond).Should(Equal(n))
-}
-
-// logRecorder keeps the controller's Error lines.
-type logRecorder struct {
-	mu     sync.Mutex
-	errors []string
-}
-
-func (l *logRecorder) Init(logr.RuntimeInfo) {}
-func (l *logRecorder) Enabled(int) bool      { return os.Getenv("FLUIDMODE_DEBUG_LOGS") != "" }
-func (l *logRecorder) Info(_ int, msg string, kv ...any) {
-	fmt.Fprintln(os.Stderr, "INFO", msg, kv)
-}
-func (l *logRecorder) Error(err error, msg string, kv ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.errors = append(l.errors, fmt.Sprintf("%s: %v %v", msg, err, kv))
-}
-func (l *logRecorder) WithValues(...any) logr.LogSink { return l }
-func (l *logRecorder) WithName(string) logr.LogSink   { return l }
-
-func (l *logRecorder) errorList() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.errors)
-}
-
-func (l *logRecorder) errorLines() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.errors, "\n")
 }

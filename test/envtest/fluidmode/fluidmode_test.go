@@ -58,7 +58,7 @@ func TestFluidScaleInDrainsTheLeavingWorkerBeforeItGoes(t *testing.T) {
 	for _, s := range sets.Items {
 		f.g.Expect(s.Name).To(HavePrefix(f.name+"-"), "mode fluid never makes a workload: %s", s.Name)
 	}
-	f.g.Expect(f.logs.errorLines()).To(BeEmpty())
+	f.g.Expect(f.logs.Lines()).To(BeEmpty())
 }
 
 // A runtime deleted while its leaving worker drains (`kubectl delete
@@ -89,7 +89,7 @@ func TestRuntimeDeletedMidDrainLeavesNoFluidPodBehind(t *testing.T) {
 		g.Expect(f.fluidPods()).To(BeEmpty())
 	}, wait, 200*time.Millisecond).Should(Succeed())
 	// The runtime gone under a reconcile is nothing for a human.
-	f.g.Expect(f.logs.errorList()).To(BeEmpty())
+	f.g.Expect(f.logs.List()).To(BeEmpty())
 }
 
 func mustPodIP(f *fluid, name string) string {

@@ -3,9 +3,7 @@ package scalein
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +41,7 @@ type fixture struct {
 	ns     string
 	emu    *emulator.Cluster
 	mgr    *framework.Manager
-	logs   *logRecorder
+	logs   *framework.ErrorLog
 	gates  featuregate.MutableFeatureGate
 	rtName string
 	// metricsAddr, when set, is where the controller serves /metrics.
@@ -66,14 +64,14 @@ func newFixture(t *testing.T, gateOverrides map[string]bool, emuOpts ...func(*em
 		emulators.Remove(ns.Name)
 		emu.Close()
 	})
-	f := &fixture{t: t, g: g, ctx: ctx, ns: ns.Name, emu: emu, logs: &logRecorder{}, rtName: "cache"}
+	f := &fixture{t: t, g: g, ctx: ctx, ns: ns.Name, emu: emu, logs: &framework.ErrorLog{DebugEnv: "SCALEIN_DEBUG_LOGS"}, rtName: "cache"}
 	gates := features.MutableGates.DeepCopy()
 	g.Expect(gates.SetFromMap(gateOverrides)).To(Succeed())
 	f.gates = gates
 	f.start()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("controller errors:\n%s", f.logs.errorLines())
+			t.Logf("controller errors:\n%s", f.logs.Lines())
 		}
 	})
 	return f
@@ -224,32 +222,6 @@ func (h *history) snapshot() (reasons []string, podStates map[string][]string, d
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.Reasons(), h.PodStates(), slices.Clone(h.deletedBusy)
-}
-
-// logRecorder is a logr sink that keeps Error lines, so a test can assert
-// that a normal scale-in logs none.
-type logRecorder struct {
-	mu     sync.Mutex
-	errors []string
-}
-
-func (l *logRecorder) Init(logr.RuntimeInfo) {}
-func (l *logRecorder) Enabled(int) bool      { return os.Getenv("SCALEIN_DEBUG_LOGS") != "" }
-func (l *logRecorder) Info(_ int, msg string, kv ...any) {
-	fmt.Fprintln(os.Stderr, "INFO", msg, kv)
-}
-func (l *logRecorder) Error(err error, msg string, kv ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.errors = append(l.errors, fmt.Sprintf("%s: %v %v", msg, err, kv))
-}
-func (l *logRecorder) WithValues(...any) logr.LogSink { return l }
-func (l *logRecorder) WithName(string) logr.LogSink   { return l }
-
-func (l *logRecorder) errorLines() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.errors, "\n")
 }
 
 // scaledInReason is the WorkersScaledIn reason, "" before there is one.

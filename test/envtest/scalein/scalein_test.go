@@ -61,7 +61,7 @@ func TestScaleInFiveToTwoDrainsBeforeRemoving(t *testing.T) {
 	f.g.Expect(f.emu.Violations()).To(BeEmpty(), "no operation may reach a removed worker, no data may be lost")
 	c := f.scaledIn()
 	f.g.Expect(c.Message).To(ContainSubstring("scaled in from 5 to 2 workers"))
-	f.g.Expect(f.logs.errorLines()).To(BeEmpty(), "a normal scale-in logs no Error")
+	f.g.Expect(f.logs.Lines()).To(BeEmpty(), "a normal scale-in logs no Error")
 }
 
 // runClient reads through the emulated Alluxio client until stopped.
